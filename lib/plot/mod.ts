@@ -71,6 +71,22 @@ function jsonSafe(v: unknown, digits: number): unknown {
   return v;
 }
 
+/**
+ * plotly.js 3 dropped the string shorthand for titles (`title: "x"` must be `title: { text: "x" }`):
+ * converts every string-valued `title` (layout, axes, colour bars, legends, traces) to the object form.
+ */
+function titleObjects(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(titleObjects);
+  if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] = k === "title" && typeof x === "string" ? { text: x } : titleObjects(x);
+    }
+    return out;
+  }
+  return v;
+}
+
 function fnv1a(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
@@ -102,13 +118,16 @@ function titleOf(layout: Layout): string {
 export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions = {}): Figure {
   const digits = opts.digits ?? 7;
   const height = opts.height ?? (layout.height as number | undefined) ?? 420;
-  const safeData = jsonSafe(data, digits) as Trace[];
-  const safeLayout = jsonSafe({
-    template: "plotly_white",
-    margin: { l: 70, r: 30, t: 60, b: 60 },
-    ...layout,
-    height,
-  }, digits) as Layout;
+  const safeData = jsonSafe(titleObjects(data), digits) as Trace[];
+  const safeLayout = jsonSafe(
+    titleObjects({
+      template: "plotly_white",
+      margin: { l: 70, r: 30, t: 60, b: 60 },
+      ...layout,
+      height,
+    }),
+    digits,
+  ) as Layout;
   return {
     data: safeData,
     layout: safeLayout,
@@ -123,8 +142,10 @@ export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions =
         `function draw(P){P.newPlot(el,spec.data,spec.layout,${config});}` +
         `if(window.Plotly){draw(window.Plotly);}else if(window.require&&window.requirejs){` +
         `var base=(document.body&&document.body.getAttribute("data-base-url"))||"/";` +
-        `window.requirejs.config({paths:{"ghostlab-plotly":base+"nbextensions/${NBEXTENSION_PLOTLY}"}});` +
-        `window.require(["ghostlab-plotly"],function(P){window.Plotly=P;draw(P);});` +
+        // plotly.js 3 is not an AMD module: it sets window.Plotly, hence the shim and fallback.
+        `window.requirejs.config({paths:{"ghostlab-plotly":base+"nbextensions/${NBEXTENSION_PLOTLY}"},` +
+        `shim:{"ghostlab-plotly":{exports:"Plotly"}}});` +
+        `window.require(["ghostlab-plotly"],function(P){P=P||window.Plotly;window.Plotly=P;draw(P);});` +
         `}else{el.textContent="(plotly.js is not loaded on this page: ${titleOf(safeLayout)})";}` +
         `})();</script>`;
       return {

@@ -1,0 +1,411 @@
+// Tests of lib/glassy (spec glassy-dynamics.md): update formulas vs TF.js autodiff, polar iteration,
+// loader errors, piano roll, aging Δ of a random walk, w_c / power-law fits, checkpoint resume.
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs"; // registers the gradient functions used by the autodiff oracle
+import { deriveSeed, Rng } from "@lib/random.ts";
+import {
+  AgingTracker,
+  type ChoraleData,
+  collapseMeasure,
+  exactState,
+  extrapolateWc,
+  fitCriticalWidth,
+  fitPowerLaw,
+  GlassyTrainer,
+  haarOrthogonal,
+  initParams,
+  learningTime,
+  loadJsbChorales,
+  lossBits,
+  matmul,
+  orthogonalityError,
+  outerProductVarianceSum,
+  parameterCount,
+  pianoRoll,
+  polarOrthogonal,
+  prepareChoraleData,
+  sha256Hex,
+  syntheticChorales,
+  transpose,
+  useBackend,
+} from "@lib/glassy/mod.ts";
+
+const SHARED = new URL("../../shared/data/jsb-chorales-quarter.json", import.meta.url).pathname;
+
+function jsbPath(): string | null {
+  const env = Deno.env.get("GHOSTLAB_JSB_PATH");
+  for (const p of [env, SHARED]) {
+    if (!p) continue;
+    try {
+      Deno.statSync(p);
+      return p;
+    } catch { /* next */ }
+  }
+  return null;
+}
+
+function smallData(seed = 1, low = 60, high = 71): ChoraleData {
+  const ds = syntheticChorales(seed, {
+    low,
+    high,
+    nTrain: 6,
+    nTest: 3,
+    minLength: 6,
+    maxLength: 10,
+  });
+  return prepareChoraleData(ds, { low, high, firstChorale: 1, nChorales: 4 });
+}
+
+function randomize(p: ReturnType<typeof initParams>, seed: number) {
+  const rng = new Rng(seed);
+  const fill = (a: Float64Array, s: number) => a.forEach((_, i) => (a[i] = s * rng.normal()));
+  fill(p.W, 0.2);
+  fill(p.K, 0.4);
+  fill(p.J0, 0.4);
+  p.J.forEach((a) => fill(a, 0.4));
+  p.M.forEach((a) => fill(a, 0.4));
+  fill(p.h, 0.3);
+  return p;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+Deno.test("update formulas at the exact state equal −∇ℓ/T from TF.js autodiff", async () => {
+  await useBackend("wasm");
+  const data = smallData();
+  const T = data.train.T;
+  const p = randomize(initParams(data, { depth: 2, width: 5 }, 3), 7);
+  const state = exactState(p, data.train);
+  const tr = await GlassyTrainer.fromState(
+    data,
+    { depth: 2, width: 5, batchSize: T },
+    p,
+    state,
+  );
+  const dirs = tr.updateDirections(Int32Array.from({ length: T }, (_, i) => i));
+  tr.dispose();
+
+  // Independent oracle: unrolled sequential forward pass in TF.js, ℓ in nats, autodiff.
+  const { nv, w } = p;
+  const v = (a: Float64Array, r: number, c: number) => tf.tensor2d(Float32Array.from(a), [r, c]);
+  const inputs = [
+    v(p.W, nv, nv),
+    v(p.K, nv, w),
+    v(p.J0, w, nv),
+    v(p.J[0], w, w),
+    v(p.M[0], w, w),
+    v(p.M[1], w, w),
+    v(p.h, nv, 1),
+  ];
+  const x = tf.tensor2d(Float32Array.from(data.train.x), [T, nv]);
+  const s = tf.tensor2d(Float32Array.from(data.train.s), [T, nv]);
+  const f = (...a: tf.Tensor[]) => {
+    const vars = { W: a[0], K: a[1], J0: a[2], J1: a[3], M0: a[4], M1: a[5], h: a[6] };
+    let prev0 = tf.zeros([w, 1]);
+    let prev1 = tf.zeros([w, 1]);
+    let loss = tf.scalar(0);
+    for (let t = 0; t < T; t++) {
+      if (data.train.starts[t]) {
+        prev0 = tf.zeros([w, 1]);
+        prev1 = tf.zeros([w, 1]);
+      }
+      const xt = tf.reshape(tf.slice(x, [t, 0], [1, nv]), [nv, 1]);
+      const st = tf.reshape(tf.slice(s, [t, 0], [1, nv]), [nv, 1]);
+      const mu0 = tf.tanh(tf.add(tf.matMul(vars.J0, xt), tf.matMul(vars.M0, prev0)));
+      const mu1 = tf.tanh(tf.add(tf.matMul(vars.J1, mu0), tf.matMul(vars.M1, prev1)));
+      const H = tf.add(tf.add(tf.matMul(vars.K, mu1), tf.matMul(vars.W, xt)), vars.h);
+      loss = tf.add(loss, tf.sum(tf.softplus(tf.mul(-2, tf.mul(st, H)))));
+      prev0 = mu0;
+      prev1 = mu1;
+    }
+    return loss as tf.Scalar;
+  };
+  const [gW, gK, gJ0, gJ1, gM0, gM1, gh] = tf.grads(f)(inputs);
+  const check = (name: string, ours: Float64Array, g: tf.Tensor) => {
+    const ref = Array.from(g.dataSync(), (z) => -z / T);
+    const err = maxAbsDiff(ours, ref);
+    assert.ok(maxAbs(ref) > 1e-3, `${name}: gradient is not trivially zero`);
+    assert.ok(err < 2e-4 * maxAbs(ref) + 1e-6, `${name}: max |ours − autodiff| = ${err}`);
+  };
+  check("W", dirs.W, gW);
+  check("K", dirs.K, gK);
+  check("J0", dirs.J0, gJ0);
+  check("J1", dirs.J[0], gJ1);
+  check("M0", dirs.M[0], gM0);
+  check("M1", dirs.M[1], gM1);
+  check("h", dirs.h, gh);
+  tf.dispose([x, s, gW, gK, gJ0, gJ1, gM0, gM1, gh, ...inputs]);
+});
+
+Deno.test("the exact state is a fixed point of the §4 relaxation (η = 0 step)", async () => {
+  const data = smallData(2);
+  const p = randomize(initParams(data, { depth: 2, width: 4 }, 5), 9);
+  const st = exactState(p, data.train);
+  const tr = await GlassyTrainer.fromState(
+    data,
+    { depth: 2, width: 4, batchSize: 8, warmupSteps: 10 }, // step 0 has η = sin(0)·η0 = 0
+    p,
+    st,
+  );
+  tr.step();
+  const after = tr.state();
+  tr.dispose();
+  for (const k of ["mu", "m", "delta", "n"] as const) {
+    for (let l = 0; l < 2; l++) {
+      assert.ok(maxAbsDiff(after[k][l], st[k][l]) < 1e-5, `${k}[${l}] changed`);
+    }
+  }
+  assert.ok(maxAbsDiff(after.e, st.e) < 1e-5);
+  // and a relaxed (non-exact) state is not a fixed point: the check can fail
+  const zeroed = { ...st, m: st.m.map((a) => a.map(() => 0)) };
+  const tr2 = await GlassyTrainer.fromState(
+    data,
+    { depth: 2, width: 4, batchSize: 8, warmupSteps: 10 },
+    p,
+    zeroed,
+  );
+  tr2.step();
+  assert.ok(maxAbsDiff(tr2.state().mu[0], st.mu[0]) > 1e-3);
+  tr2.dispose();
+});
+
+Deno.test("loss in bits: ln(1 + e^{-2SH}) / ln 2 averaged; H = 0 gives 1 bit", () => {
+  assert.ok(Math.abs(lossBits([0, 0], [1, -1]) - 1) < 1e-12);
+  const H = [0.3, -2, 40];
+  const S = [1, 1, -1];
+  const ref = H.reduce((a, h, i) => a + Math.log(1 + Math.exp(-2 * S[i] * h)), 0) / (3 * Math.LN2);
+  assert.ok(Math.abs(lossBits(H, S) - ref) < 1e-12);
+});
+
+Deno.test("polar iteration returns orthogonal matrices (the polar factor)", () => {
+  const rng = new Rng(11);
+  for (const n of [1, 7, 30]) {
+    // a generic (far from orthogonal) matrix
+    const a = rng.normals(n * n);
+    const q = polarOrthogonal(a, n);
+    assert.ok(orthogonalityError(q, n) < 1e-10, `n=${n}: QᵀQ ≠ I`);
+    // polar factor: QᵀA is symmetric positive definite
+    const s = matmul(transpose(q, n, n), a, n, n, n);
+    for (let i = 0; i < n; i++) {
+      assert.ok(s[i * n + i] > 0, "QᵀA has a positive diagonal");
+      for (let j = 0; j < n; j++) assert.ok(Math.abs(s[i * n + j] - s[j * n + i]) < 1e-9);
+    }
+    // a near-orthogonal matrix (the training case) is projected back
+    const h = haarOrthogonal(n, rng);
+    assert.ok(orthogonalityError(h, n) < 1e-12, "Haar matrix is orthogonal");
+    const pert = h.map((v) => v + 0.01 * rng.normal());
+    assert.ok(orthogonalityError(pert, n) > 1e-4);
+    const q2 = polarOrthogonal(pert, n);
+    assert.ok(orthogonalityError(q2, n) < 1e-10);
+    assert.ok(maxAbsDiff(q2, h) < 0.05, "stays near the unperturbed matrix");
+  }
+  assert.throws(() => polarOrthogonal(new Float64Array(4), 2), /non-singular/);
+});
+
+Deno.test("loader: missing file, wrong checksum and malformed JSON give clear errors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      loadJsbChorales({ path: `${dir}/nope.json` }),
+      /not found.*GHOSTLAB_JSB_PATH/s,
+    );
+    const env = Deno.env.get("GHOSTLAB_JSB_PATH");
+    Deno.env.delete("GHOSTLAB_JSB_PATH");
+    try {
+      await assert.rejects(
+        loadJsbChorales({ cachePath: `${dir}/cache.json`, download: false }),
+        /download is disabled/,
+      );
+    } finally {
+      if (env !== undefined) Deno.env.set("GHOSTLAB_JSB_PATH", env);
+    }
+    const bad = `${dir}/bad.json`;
+    await Deno.writeTextFile(bad, '{"train": [[[60]]], "valid": [], "test": []}');
+    await assert.rejects(loadJsbChorales({ path: bad }), /SHA-256 mismatch.*expected 2db9/s);
+    const broken = new TextEncoder().encode('{"train": [[[60, 64]]], "valid": [');
+    await Deno.writeFile(bad, broken);
+    await assert.rejects(
+      loadJsbChorales({ path: bad, sha256: await sha256Hex(broken) }),
+      /not valid JSON/,
+    );
+    const wrongShape = new TextEncoder().encode('{"train": [[["C4"]]], "valid": [], "test": []}');
+    await Deno.writeFile(bad, wrongShape);
+    await assert.rejects(
+      loadJsbChorales({ path: bad, sha256: await sha256Hex(wrongShape) }),
+      /malformed.*train\[0\]\[0\]/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("piano roll of a known chorale and the prepared JSB data", async (t) => {
+  const roll = pianoRoll([[60, 72, 79, 88], [72, 79, 88], []]);
+  assert.equal(roll.length, 3 * 54);
+  const on = (r: number) =>
+    Array.from(roll.subarray(r * 54, r * 54 + 54)).flatMap((v, i) => v ? [i + 43] : []);
+  assert.deepEqual(on(0), [60, 72, 79, 88]);
+  assert.deepEqual(on(1), [72, 79, 88]);
+  assert.deepEqual(on(2), []);
+  assert.throws(() => pianoRoll([[30]]), /pitch 30 .* outside/);
+
+  const path = jsbPath();
+  if (path === null) {
+    await t.step({ name: "JSB file (skipped: no local copy)", ignore: true, fn: () => {} });
+    return;
+  }
+  const ds = await loadJsbChorales({ path });
+  assert.deepEqual([ds.train.length, ds.valid.length, ds.test.length], [229, 76, 77]);
+  assert.deepEqual(ds.train[0][0], [60, 72, 79, 88]);
+  const data = prepareChoraleData(ds);
+  const lens = ds.train.slice(100, 180).map((c) => c.length);
+  assert.equal(data.train.T, lens.reduce((a, b) => a + b, 0) - 80);
+  assert.equal(data.test.T, ds.test.reduce((a, c) => a + c.length - 1, 0));
+  assert.equal(data.train.starts.reduce((a, b) => a + b, 0), 80);
+  assert.equal(data.train.ends.reduce((a, b) => a + b, 0), 80);
+  // normalised training inputs: mean 0, std 1; targets are the next step as ±1
+  let m = 0;
+  for (const v of data.train.x) m += v / data.train.x.length;
+  assert.ok(Math.abs(m) < 1e-12);
+  const first = pianoRoll(ds.train[100]);
+  for (let i = 0; i < 54; i++) {
+    assert.equal(data.train.s[i], 2 * first[54 + i] - 1, "target(0) = roll(1)");
+    assert.ok(Math.abs(data.train.x[i] * data.std + data.mean - first[i]) < 1e-12);
+  }
+  assert.equal(parameterCount(54, 70, 2), 25176);
+});
+
+Deno.test("Δ of a pure random walk equals the number of steps since τ_w", () => {
+  const P = 20000;
+  const rng = new Rng(5);
+  const w = rng.normals(P);
+  const noiseInterval = 40;
+  const tracker = new AgingTracker(w, 10, 100, noiseInterval, 10);
+  for (let j = 0; j < 200; j++) {
+    const s = 100 + j;
+    const sigma = 1e-3 * (1 + Math.floor(j / noiseInterval)); // σ² changes between blocks
+    for (let p = 0; p < P; p++) w[p] += sigma * rng.normal();
+    tracker.observe(s, (j + 1) * 0.01, tracker.needsNoise(s) ? sigma * sigma : undefined, w);
+  }
+  const r = tracker.record;
+  assert.deepEqual(r.steps, Array.from({ length: 20 }, (_, k) => 10 * k + 1));
+  r.delta.forEach((d, k) => {
+    const n = r.steps[k];
+    assert.ok(Math.abs(d - n) < 0.05 * n + 0.1, `Δ=${d} after ${n} steps`);
+  });
+  // round trip through JSON keeps the state
+  const again = AgingTracker.fromJSON(JSON.parse(JSON.stringify(tracker.toJSON())));
+  assert.deepEqual(again.record, r);
+});
+
+Deno.test("noise variance of outer products equals the brute-force variance", () => {
+  const rng = new Rng(3);
+  const [T, na, nb] = [50, 4, 3];
+  const A = rng.normals(T * na);
+  const B = rng.normals(T * nb).map((v) => v + 0.7);
+  let brute = 0;
+  for (let i = 0; i < na; i++) {
+    for (let j = 0; j < nb; j++) {
+      const g = Array.from({ length: T }, (_, t) => A[t * na + i] * B[t * nb + j]);
+      const m = g.reduce((a, b) => a + b, 0) / T;
+      brute += g.reduce((a, b) => a + (b - m) ** 2, 0) / T;
+    }
+  }
+  assert.ok(Math.abs(outerProductVarianceSum(A, B, T, na, nb) - brute) < 1e-10 * brute);
+});
+
+Deno.test("w_c fit recovers a known w_c from synthetic learning times", () => {
+  const rng = new Rng(8);
+  const widths = [20, 25, 30, 40, 50, 60, 80];
+  for (const [eps, wc] of [[0.05, 18.5], [0.02, 23], [0.01, 26]]) {
+    const tauL = widths.map((
+      w,
+    ) => (w > wc ? (1 + 0.01 * rng.normal()) / (0.002 * (w - wc)) : null));
+    const fit = fitCriticalWidth(widths, tauL, eps);
+    assert.ok(Math.abs(fit.wc - wc) < 0.5, `w_c=${fit.wc} vs ${wc}`);
+    assert.ok(fit.r2 > 0.99);
+  }
+  const ex = extrapolateWc([0.05, 0.03, 0.02], [10, 14, 16]);
+  assert.ok(Math.abs(ex.wc0 - 20) < 1e-9);
+  assert.equal(learningTime([1, 2, 3], [0.5, 0.2, 0.1], 0.2), 2);
+  assert.equal(learningTime([1, 2, 3], [0.5, 0.2, 0.1], 0.05), null);
+  assert.throws(() => fitCriticalWidth([10, 20], [null, 3], 0.1), /need >= 2 widths/);
+});
+
+Deno.test("power-law fit recovers L∞, A, α", () => {
+  const tau = Array.from({ length: 60 }, (_, k) => 10 ** (0.5 + k * 0.05));
+  for (const [Linf, A, alpha] of [[0.05, 0.8, 0.7], [0, 1.5, 1.2]]) {
+    const L = tau.map((t) => Linf + A * t ** -alpha);
+    const f = fitPowerLaw(tau, L);
+    assert.ok(Math.abs(f.alpha - alpha) < 1e-3 * alpha, `alpha ${f.alpha}`);
+    assert.ok(Math.abs(f.Linf - Linf) < 1e-4, `Linf ${f.Linf}`);
+    assert.ok(Math.abs(f.A - A) < 1e-3 * A);
+  }
+});
+
+Deno.test("collapse measure: 0 for curves of τ/τ_w, positive otherwise", () => {
+  const x = Array.from({ length: 30 }, (_, k) => 10 ** (-1 + k * 0.1));
+  const collapsed = [1, 2, 4].map(() => ({ x, y: x.map((u) => 100 * u ** 0.6) }));
+  assert.ok(collapseMeasure(collapsed).spread < 1e-12);
+  const apart = [1, 2, 4].map((tw) => ({ x, y: x.map((u) => 100 * (u * tw) ** 0.6) }));
+  const c = collapseMeasure(apart);
+  assert.ok(Math.abs(c.spread - 0.6 * Math.log10(2) * Math.sqrt(2 / 3)) < 1e-9);
+});
+
+Deno.test("checkpoint + resume reproduces an uninterrupted run", async () => {
+  const data = smallData(4);
+  const cfg = {
+    depth: 2,
+    width: 6,
+    eta0: 0.05,
+    warmupSteps: 5,
+    batchSize: 10,
+    recordInterval: 5,
+    orthInterval: 7,
+    seed: deriveSeed(1, 2),
+  };
+  const a = await GlassyTrainer.create(data, cfg);
+  a.run(30);
+  const b = await GlassyTrainer.create(data, cfg);
+  b.run(13);
+  const bytes = b.checkpointBytes({ note: "x" });
+  b.dispose();
+  const { trainer: c, extra } = await GlassyTrainer.fromCheckpoint(data, bytes);
+  assert.deepEqual(extra, { note: "x" });
+  c.run(17);
+  assert.equal(c.steps, 30);
+  assert.deepEqual(c.records.map((r) => r.train), a.records.map((r) => r.train));
+  assert.deepEqual(c.weights(), a.weights());
+  // M was re-orthogonalised at step 28; one small update since
+  assert.ok(orthogonalityError(a.params().M[0], 6) < 0.05);
+  a.dispose();
+  c.dispose();
+});
+
+Deno.test("training on synthetic chorales lowers the training loss", async () => {
+  const data = smallData(6);
+  const tr = await GlassyTrainer.create(data, {
+    depth: 2,
+    width: 12,
+    eta0: 0.05,
+    warmupSteps: 20,
+    batchSize: 16,
+    recordInterval: 100,
+  });
+  tr.run(401);
+  const r = tr.records;
+  assert.ok(r.at(-1)!.train < 0.7 * r[0].train, `loss ${r[0].train} → ${r.at(-1)!.train}`);
+  assert.ok(Math.abs(r.at(-1)!.tau - (0.05 * 380 + 0.05 * 20 * (2 / Math.PI))) < 0.1);
+  tr.dispose();
+});

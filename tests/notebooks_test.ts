@@ -1,0 +1,80 @@
+/**
+ * The project's notebooks end to end: they type-check, `deno task reproduce` executes all of them
+ * at quick scale with every declared figure present, and every page of the report renders its
+ * figures in headless Chromium. While notebooks/ is empty, the fixture notebook stands in.
+ */
+
+import assert from "node:assert/strict";
+import { ROOT } from "../tools/prereq.ts";
+import { checkNotebooks } from "../tools/check_notebooks.ts";
+import { checkReport } from "../tools/check_report.ts";
+import { readResult } from "../tools/runner.ts";
+
+const JSB_DEFAULT = `${ROOT}/../shared/data/jsb-chorales-quarter.json`;
+
+async function projectNotebooks(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}/notebooks`)) {
+    if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) out.push(e.name);
+  }
+  return out.sort();
+}
+
+const notebooks = await projectNotebooks();
+const useFixture = notebooks.length === 0;
+const names = useFixture ? ["sample.ipynb"] : notebooks;
+const out = useFixture ? `${ROOT}/build/tmp/notebooks-fixture` : `${ROOT}/build`;
+
+Deno.test("notebooks type-check", async () => {
+  const r = await checkNotebooks([useFixture ? `${ROOT}/tests/fixtures` : `${ROOT}/notebooks`]);
+  assert.ok(r.ok, r.output);
+});
+
+Deno.test("deno task reproduce runs every notebook at quick scale with all figures", async () => {
+  const env: Record<string, string> = { GHOSTLAB_SCALE: "quick", NO_COLOR: "1" };
+  if (!Deno.env.get("GHOSTLAB_JSB_PATH")) {
+    // The chorales: CI and developers keep them beside the project (../shared/data).
+    if (await Deno.stat(JSB_DEFAULT).catch(() => null)) env.GHOSTLAB_JSB_PATH = JSB_DEFAULT;
+  }
+  const args = useFixture
+    ? ["task", "reproduce", "--out", out, `${ROOT}/tests/fixtures`]
+    : ["task", "reproduce"];
+  const r = await new Deno.Command("deno", {
+    args,
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(r.stdout);
+  const stderr = new TextDecoder().decode(r.stderr);
+  console.log(stdout.trim());
+  assert.equal(r.code, 0, `${stdout}\n${stderr.slice(-4000)}`);
+  assert.match(stdout, new RegExp(`notebooks: ${names.length} passed, 0 failed`));
+  for (const name of names) {
+    const res = await readResult(`${out}/notebooks`, name);
+    assert.equal(res.status, "passed", `${name}: ${res.failures.join("; ")}`);
+    assert.equal(res.scale, "quick");
+    assert.ok(
+      res.declaredFigures > 0,
+      `${name} declares no figures (cell metadata ghostlab.figures)`,
+    );
+    assert.ok(res.figures >= res.declaredFigures, `${name}: ${res.figures} figures`);
+    assert.ok(res.title.length > 0, `${name} has no "# " title`);
+    assert.ok(res.summary.length > 0, `${name} has no metadata ghostlab.summary`);
+  }
+  const index = await Deno.readTextFile(`${out}/site/index.html`);
+  for (const name of names) assert.ok(index.includes(name), `${name} missing from the index`);
+});
+
+Deno.test("the report renders every figure in Chromium", async () => {
+  const results = await checkReport(`${out}/site`, `${ROOT}/build/screenshots`);
+  for (const name of names) {
+    const page = results.find((p) => p.page === name.replace(/\.ipynb$/, ".html"));
+    assert.ok(page, `no page for ${name}`);
+    const res = await readResult(`${out}/notebooks`, name);
+    assert.equal(page.figures.length, res.figures, `${page.page}: figures on the page`);
+  }
+  for (const p of results) assert.deepEqual(p.problems, [], `${p.page}: ${p.problems.join("; ")}`);
+});

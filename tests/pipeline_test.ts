@@ -1,0 +1,399 @@
+/**
+ * Tests of the notebook pipeline: the figures' display bundle, the headless runner (errors,
+ * timeouts, missing figures, late outputs), the prerequisite message, the notebook type-check and
+ * the report's browser check. Synthetic notebooks are written under build/tmp/.
+ */
+
+import assert from "node:assert/strict";
+import {
+  type DisplayBundle,
+  type Figure,
+  figure,
+  line,
+  markers,
+  NBEXTENSION_PLOTLY,
+} from "@lib/plot/mod.ts";
+import { notebookProblems, plotlyPath, ROOT } from "../tools/prereq.ts";
+import { readResult, runNotebooks } from "../tools/runner.ts";
+import { checkNotebooks, locate, notebookSource } from "../tools/check_notebooks.ts";
+import { buildReport, describe, patchPage } from "../tools/report.ts";
+import { checkReport } from "../tools/check_report.ts";
+
+/** What the Deno kernel does with a displayed object: calls its Symbol.for("Jupyter.display"). */
+const bundleOf = (fig: Figure) =>
+  (fig as unknown as Record<symbol, () => DisplayBundle>)[Symbol.for("Jupyter.display")]();
+const PLOTLY = "application/vnd.plotly.v1+json";
+
+interface Cell {
+  md?: string;
+  code?: string;
+  figures?: number;
+}
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[] | unknown>;
+  ename?: string;
+}
+
+interface ExecutedNotebook {
+  cells: { cell_type: string; outputs?: Output[]; execution_count?: number | null }[];
+}
+
+/** Writes a Deno-kernel notebook (nbformat 4) built from `cells`. */
+async function writeNotebook(path: string, cells: Cell[], summary = "test notebook") {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "deno", display_name: "Deno", language: "typescript" },
+      language_info: { name: "typescript" },
+      ghostlab: { summary },
+    },
+    cells: cells.map((c, i) =>
+      c.md !== undefined ? { id: `c${i}`, cell_type: "markdown", metadata: {}, source: c.md } : {
+        id: `c${i}`,
+        cell_type: "code",
+        metadata: c.figures ? { ghostlab: { figures: c.figures } } : {},
+        execution_count: null,
+        outputs: [],
+        source: c.code,
+      }
+    ),
+  };
+  await Deno.writeTextFile(path, JSON.stringify(nb, null, 1));
+}
+
+async function tmpDir(prefix: string): Promise<string> {
+  await Deno.mkdir(`${ROOT}/build/tmp`, { recursive: true });
+  return await Deno.makeTempDir({ dir: `${ROOT}/build/tmp`, prefix });
+}
+
+async function readNotebook(path: string): Promise<ExecutedNotebook> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+const codeCells = (nb: ExecutedNotebook) => nb.cells.filter((c) => c.cell_type === "code");
+const plain = (o: Output) => {
+  const t = o.data?.["text/plain"] ?? o.text ?? "";
+  return Array.isArray(t) ? t.join("") : String(t);
+};
+
+Deno.test("figure display bundle: plotly JSON, self-drawing HTML and a text summary", () => {
+  const fig = figure(
+    [
+      line(new Float64Array([0, 1, 2]), [1, NaN, Infinity], { name: "a </script> b" }),
+      markers([0, 1], [2, 3]),
+    ],
+    { title: "Demo", xaxis: { title: "x" } },
+    { height: 300, digits: 3 },
+  );
+  const b = bundleOf(fig);
+  assert.deepEqual(Object.keys(b).sort(), [PLOTLY, "text/html", "text/plain"].sort());
+  const spec = b[PLOTLY];
+  assert.equal(spec.data.length, 2);
+  assert.deepEqual(spec.data[0].x, [0, 1, 2]); // typed array -> plain array
+  assert.deepEqual(spec.data[0].y, [1, null, null]); // non-finite -> null
+  // plotly.js 3 needs titles as objects.
+  assert.deepEqual(spec.layout.title, { text: "Demo" });
+  assert.deepEqual((spec.layout.xaxis as { title: unknown }).title, { text: "x" });
+  assert.equal(spec.layout.height, 300);
+  assert.equal(b["text/plain"], "Figure: Demo (2 traces)");
+  const html = b["text/html"];
+  assert.match(html, /class="ghostlab-figure" data-traces="2"/);
+  assert.ok(html.includes(`nbextensions/${NBEXTENSION_PLOTLY}`));
+  // Exactly one closing script tag: the trace name cannot end the script early.
+  assert.equal(html.split("</script>").length, 2);
+  // The embedded JSON is the same spec.
+  const json = html.match(/var spec=(.*?);var el=/)![1].replaceAll("<\\/", "</");
+  assert.deepEqual(JSON.parse(json), spec);
+  // Every display gets its own element id.
+  const id = (h: string) => h.match(/id="([^"]+)"/)![1];
+  assert.notEqual(id(html), id(bundleOf(fig)["text/html"]));
+  // The bundle is JSON-serialisable as Jupyter needs.
+  assert.deepEqual(JSON.parse(JSON.stringify(b)), b);
+});
+
+Deno.test("runner: a failing cell fails the notebook and stops it", async () => {
+  const dir = await tmpDir("runner-error-");
+  await writeNotebook(`${dir}/err.ipynb`, [
+    { md: "# Error" },
+    { code: 'console.log("first")' },
+    { code: 'throw new RangeError("boom in cell two")' },
+    { code: 'console.log("never")' },
+  ]);
+  const r = await runNotebooks({ notebooks: [`${dir}/err.ipynb`], outDir: `${dir}/out` });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /FAIL .*err\.ipynb/);
+  assert.match(r.stdout, /code cell 2 failed: RangeError: boom in cell two/);
+  assert.match(r.stdout, /notebooks: 0 passed, 1 failed\n$/);
+  const res = await readResult(`${dir}/out`, "err.ipynb");
+  assert.equal(res.status, "failed");
+  const cells = codeCells(await readNotebook(`${dir}/out/err.ipynb`));
+  assert.equal(plain(cells[0].outputs![0]), "first\n");
+  assert.ok(cells[1].outputs!.some((o) => o.output_type === "error" && o.ename === "RangeError"));
+  assert.deepEqual(cells[2].outputs, []); // not executed
+});
+
+Deno.test("runner: a syntax error is reported and shown as an error output", async () => {
+  const dir = await tmpDir("runner-syntax-");
+  await writeNotebook(`${dir}/syntax.ipynb`, [{ md: "# Syntax" }, { code: "const = ;" }]);
+  const r = await runNotebooks({ notebooks: [`${dir}/syntax.ipynb`], outDir: `${dir}/out` });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /code cell 1 failed: .*syntax error/);
+  const cells = codeCells(await readNotebook(`${dir}/out/syntax.ipynb`));
+  assert.equal(cells[0].outputs![0].output_type, "error");
+});
+
+Deno.test("runner: a cell over the timeout fails the notebook", async () => {
+  const dir = await tmpDir("runner-timeout-");
+  await writeNotebook(`${dir}/slow.ipynb`, [
+    { md: "# Slow" },
+    { code: "1 + 1" },
+    { code: "while (true) {}" },
+  ]);
+  const t0 = Date.now();
+  const r = await runNotebooks({
+    notebooks: [`${dir}/slow.ipynb`],
+    outDir: `${dir}/out`,
+    timeout: 3,
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /code cell 2 timed out after 3 s/);
+  assert.ok(Date.now() - t0 < 60_000, "the stuck kernel was not stopped");
+});
+
+Deno.test("runner: fewer figures than declared fails; declared figures present passes", async () => {
+  const dir = await tmpDir("runner-figures-");
+  const imp = 'import { figure, line } from "@lib/plot/mod.ts";';
+  const fig = (t: string) => `figure([line([0, 1], [0, 1])], { title: "${t}" })`;
+  await writeNotebook(`${dir}/missing.ipynb`, [
+    { md: "# Missing" },
+    { code: imp },
+    { code: `Deno.jupyter.display(${fig("one")});\n"no second figure"`, figures: 2 },
+  ]);
+  await writeNotebook(`${dir}/present.ipynb`, [
+    { md: "# Present" },
+    { code: imp },
+    { code: `Deno.jupyter.display(${fig("one")});\n${fig("two")}`, figures: 2 },
+  ]);
+  const r = await runNotebooks({
+    notebooks: [`${dir}/missing.ipynb`, `${dir}/present.ipynb`],
+    outDir: `${dir}/out`,
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /FAIL .*missing\.ipynb/);
+  assert.match(r.stdout, /code cell 2 declares 2 figure\(s\) but 1 arrived/);
+  assert.match(r.stdout, /PASS .*present\.ipynb/);
+  assert.match(r.stdout, /notebooks: 1 passed, 1 failed/);
+  const ok = await readResult(`${dir}/out`, "present.ipynb");
+  assert.equal(ok.figures, 2);
+  assert.equal(ok.declaredFigures, 2);
+});
+
+Deno.test("runner: every output of many small cells is kept, run after run", async () => {
+  // The Deno kernel publishes some outputs after the cell's `idle` (and tags outputs it sends
+  // late with whatever request is current): each cell must nevertheless end up with exactly its
+  // own outputs, every time.
+  const dir = await tmpDir("runner-late-");
+  const n = 30;
+  const cells: Cell[] = [
+    { md: "# Many outputs" },
+    {
+      code: 'import { figure, line } from "@lib/plot/mod.ts";\n' +
+        "const f = (i: number) => figure([line([0, 1, 2], [i, 2 * i, 3 * i])], { title: `f${i}` });",
+    },
+  ];
+  for (let i = 0; i < n; i++) {
+    cells.push(
+      i % 2 === 0
+        ? {
+          code: `for (let k = 0; k < 3; k++) Deno.jupyter.display(f(${i} * 10 + k));\n` +
+            `console.log("cell ${i}");\nf(${i})`,
+          figures: 4,
+        }
+        : { code: `console.log("cell ${i}");\n({ x: ${i} })` },
+    );
+  }
+  const runs = 3;
+  const paths = Array.from({ length: runs }, (_, k) => `${dir}/late${k}.ipynb`);
+  for (const p of paths) await writeNotebook(p, cells);
+  const r = await runNotebooks({ notebooks: paths, outDir: `${dir}/out` });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  let late = 0;
+  for (let k = 0; k < runs; k++) {
+    const nb = await readNotebook(`${dir}/out/late${k}.ipynb`);
+    const code = codeCells(nb).slice(1);
+    assert.equal(code.length, n);
+    code.forEach((c, i) => {
+      const got = c.outputs!.map((o) => `${o.output_type}|${plain(o)}`).sort();
+      const want = i % 2 === 0
+        ? [
+          ...[0, 1, 2].map((j) => `display_data|Figure: f${i * 10 + j} (1 traces)`),
+          `execute_result|Figure: f${i} (1 traces)`,
+          `stream|cell ${i}\n`,
+        ]
+        : [`execute_result|{ x: ${i} }`, `stream|cell ${i}\n`];
+      assert.deepEqual(got, want.sort(), `run ${k}, cell ${i}`);
+      // The execute_result is the cell's last output.
+      assert.equal(c.outputs!.at(-1)!.output_type, "execute_result");
+    });
+    assert.deepEqual(
+      codeCells(nb).map((c) => c.execution_count),
+      Array.from({ length: n + 1 }, (_, i) => i + 1),
+    );
+    late += (await readResult(`${dir}/out`, `late${k}.ipynb`)).lateOutputs;
+  }
+  console.log(`late outputs kept over ${runs} runs: ${late}`);
+});
+
+Deno.test("prerequisites: a missing Jupyter gives an install message, not a stack trace", async () => {
+  const problems = await notebookProblems("/nonexistent/python3");
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /\/nonexistent\/python3/);
+  assert.match(problems[0], /apt-get install .*jupyter-nbconvert .*python3-nbclient/);
+  assert.match(problems[0], /pip install nbclient/);
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-read=.",
+      "--allow-write=build",
+      "--allow-run=/nonexistent/python3,deno",
+      "--allow-env=GHOSTLAB_*",
+      "tools/reproduce.ts",
+      "tests/fixtures",
+    ],
+    cwd: ROOT,
+    env: { GHOSTLAB_PYTHON: "/nonexistent/python3", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, err);
+  assert.match(err, /deno task reproduce cannot run:/);
+  assert.match(err, /install Jupyter/);
+  assert.doesNotMatch(err, /^\s+at /m); // no stack trace
+  assert.doesNotMatch(err, /Uncaught/);
+});
+
+Deno.test("check_notebooks: the fixture passes; a misspelled import and a type error fail", async () => {
+  const good = await checkNotebooks([`${ROOT}/tests/fixtures/sample.ipynb`]);
+  assert.ok(good.ok, good.output);
+  // Not under build/: deno.json excludes it, and deno check skips excluded files.
+  const dir = await Deno.makeTempDir({ dir: `${ROOT}/tests/fixtures`, prefix: ".tmp-nbcheck-" });
+  try {
+    await writeNotebook(`${dir}/bad.ipynb`, [
+      { md: "# Bad" },
+      {
+        code:
+          'import { figure } from "@lib/plot/mod.ts";\nimport { lien } from "@lib/plot/mod.ts";',
+      },
+      { code: "const a = 1;" },
+      { code: 'const n: number = "three";\nDeno.jupyter.display(figure([]));' },
+    ]);
+    const bad = await checkNotebooks([`${dir}/bad.ipynb`]);
+    assert.equal(bad.ok, false);
+    const at = bad.diagnostics.map((d) => [d.cell, d.line, d.message.slice(0, 6)]);
+    assert.deepEqual(at, [[1, 2, "TS2305"], [3, 1, "TS2322"]], bad.output);
+    assert.match(bad.output, /bad\.ipynb \(code cell 1, line 2:10\)/);
+    // The temporary .ts files are gone.
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".ts"));
+    assert.deepEqual(left, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // A notebook in an excluded folder cannot pass unchecked.
+  const excluded = await tmpDir("nbcheck-excluded-");
+  await writeNotebook(`${excluded}/x.ipynb`, [{ code: 'const s: number = "x";' }]);
+  const skipped = await checkNotebooks([`${excluded}/x.ipynb`]);
+  assert.equal(skipped.ok, false);
+  assert.match(skipped.output, /excluded by deno\.json/);
+});
+
+Deno.test("check_notebooks: cells map back to their lines", () => {
+  const { source, spans } = notebookSource({
+    cells: [
+      { cell_type: "markdown", source: "# t" },
+      { cell_type: "code", source: ["a;\n", "b;\n"] },
+      { cell_type: "code", source: "c;" },
+    ],
+  });
+  const lines = source.split("\n");
+  assert.equal(lines[spans[0].start - 1], "a;");
+  assert.equal(lines[spans[1].start - 1], "c;");
+  assert.deepEqual(locate(spans, spans[0].start + 1), { cell: 1, line: 2 });
+  assert.equal(locate(spans, 1), null);
+});
+
+Deno.test("report: pages render every figure in Chromium; a broken figure is caught", async () => {
+  const dir = await tmpDir("report-");
+  const r = await runNotebooks({
+    notebooks: [`${ROOT}/tests/fixtures/sample.ipynb`],
+    outDir: `${dir}/notebooks`,
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const entries = await buildReport({
+    notebooks: [`${ROOT}/tests/fixtures/sample.ipynb`],
+    executedDir: `${dir}/notebooks`,
+    siteDir: `${dir}/site`,
+  });
+  assert.deepEqual(entries.map((e) => [e.title, e.status, e.figures]), [
+    ["Pipeline sample", "passed", 2],
+  ]);
+  const index = await Deno.readTextFile(`${dir}/site/index.html`);
+  assert.match(index, /Pipeline self-test/);
+  assert.match(index, /href="sample\.html"/);
+  const page = await Deno.readTextFile(`${dir}/site/sample.html`);
+  assert.equal(page.split('<script src="plotly.min.js"></script>').length, 2); // loaded once
+  assert.doesNotMatch(page, /cdn\.plot\.ly|cdnjs[^"]*plotly/);
+  assert.equal(
+    (await Deno.stat(`${dir}/site/plotly.min.js`)).size,
+    (await Deno.stat(plotlyPath())).size,
+  );
+  // A copy whose second figure claims a trace it does not have.
+  await Deno.writeTextFile(
+    `${dir}/site/broken.html`,
+    page.replace(/data-traces="2"/, 'data-traces="3"'),
+  );
+  const results = await checkReport(`${dir}/site`, `${dir}/screenshots`, { timeoutMs: 8000 });
+  const byPage = Object.fromEntries(results.map((p) => [p.page, p]));
+  assert.deepEqual(byPage["sample.html"].problems, []);
+  assert.equal(byPage["sample.html"].figures.length, 2);
+  assert.ok(byPage["sample.html"].figures.every((f) => f.svg && f.traces === f.expected));
+  assert.deepEqual(byPage["index.html"].problems, []);
+  assert.equal(byPage["broken.html"].problems.length, 1, byPage["broken.html"].problems.join());
+  assert.match(byPage["broken.html"].problems[0], /drew 2 trace\(s\), expected 3/);
+  const png = await Deno.readFile(`${dir}/screenshots/sample.png`);
+  assert.deepEqual([...png.slice(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+  assert.ok(png.length > 10_000);
+});
+
+Deno.test("report: title, summary and page patch", () => {
+  const nb = {
+    cells: [
+      { cell_type: "code", source: "# not a heading" },
+      { cell_type: "markdown", source: ["Intro\n", "# The title\n", "text"] },
+    ],
+    metadata: { ghostlab: { summary: "One line." } },
+  };
+  assert.deepEqual(describe(nb), { title: "The title", summary: "One line." });
+  const html = '<html><head><script src="file:///x/require.min.js"></script></head><body a="1">' +
+    "<p>x</p></body></html>";
+  const out = patchPage(html, {
+    notebook: "a.ipynb",
+    page: "a.html",
+    title: "A",
+    summary: "",
+    status: "failed",
+    failures: ["code cell 1 failed: <boom>"],
+    figures: 0,
+    seconds: 1,
+    scale: "quick",
+  });
+  assert.doesNotMatch(out, /require\.min\.js/);
+  assert.match(out, /<head>\n<script src="plotly\.min\.js"><\/script>/);
+  assert.match(out, /<body a="1">\n<nav/);
+  assert.match(out, /&lt;boom&gt;/);
+});

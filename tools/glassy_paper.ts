@@ -1,0 +1,197 @@
+/**
+ * `deno task glassy:paper [--part learning|aging|all] [--minutes M] [--chunk N]` — produces the
+ * paper-scale glassy results (spec `glassy-dynamics.md` §5–7) under `data/results/`:
+ *
+ * - `data/results/glassy-learning.json`: learning curves over the (d, w) grid of
+ *   {@linkcode PAPER_LEARNING};
+ * - `data/results/glassy-aging.json`: Δ(τ_w, τ) for the widths and waiting times of
+ *   {@linkcode PAPER_AGING}.
+ *
+ * Resumable: every run checkpoints into `data/cache/glassy/` (git-ignored) every `--chunk` steps
+ * (default 5000), and the result file is rewritten after each chunk with `partial: true` until
+ * every run is complete. Stop it any time (Ctrl-C / SIGTERM, or `--minutes`): the current chunk is
+ * checkpointed and the result file stays valid. Run it again to continue.
+ *
+ * Needs the JSB file (`GHOSTLAB_JSB_PATH`, or the data/ cache, or a download).
+ *
+ * @module
+ */
+
+import {
+  type AgingConfig,
+  type AgingResult,
+  canonicalJson,
+  type LearningCurve,
+  loadJsbChorales,
+  prepareChoraleData,
+  readResultFile,
+  runAging,
+  runLearningCurve,
+  type TrainConfig,
+  writeResultFile,
+} from "../lib/glassy/mod.ts";
+
+/** Data selection (the reference script's: 80 chorales from 100, all test chorales, 43–96). */
+export const PAPER_DATA = { firstChorale: 100, nChorales: 80, low: 43, high: 96 };
+
+/** The learning-time grid [inferred: the paper's grid is not in the sources]. */
+export const PAPER_LEARNING = {
+  data: PAPER_DATA,
+  /** Defaults of the reference script (η0 = 0.0004, warm-up 5000, mbs 300, seed 42). */
+  train: {
+    eta0: 0.0004,
+    warmupSteps: 5000,
+    batchSize: 300,
+    orthInterval: 200,
+    recordInterval: 500,
+    seed: 42,
+  },
+  /** Steps per (d, w) run (τ ≈ 40.5). */
+  steps: 100_000,
+  /** Runs in the order they are produced: d = 2 first (the reference default w = 70 first). */
+  grid: [
+    { depth: 2, widths: [70, 40, 100, 30, 50, 60, 80, 120, 20] },
+    { depth: 1, widths: [40, 60, 80, 100, 120, 160] },
+    { depth: 3, widths: [20, 30, 40, 50, 60, 80] },
+    { depth: 4, widths: [20, 30, 40, 50, 60, 80] },
+  ],
+};
+
+/** The aging grid [inferred]: d = 2, an under-, a near-critical and an over-parametrised width. */
+export const PAPER_AGING = {
+  data: PAPER_DATA,
+  train: PAPER_LEARNING.train,
+  depth: 2,
+  widths: [20, 50, 120],
+  /** τ_w ≈ 5, 10, 20, 40 (steps 12 500 … 100 000), each aged 4 τ_w. */
+  waitSteps: [12_500, 25_000, 50_000, 100_000],
+  agingFactor: 4,
+  noiseInterval: 2000,
+  recordInterval: 500,
+};
+
+const LEARNING_FILE = "data/results/glassy-learning.json";
+const AGING_FILE = "data/results/glassy-aging.json";
+const CACHE = "data/cache/glassy";
+const COMMAND = "deno task glassy:paper";
+
+function arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : fallback;
+}
+
+const part = arg("--part", "all");
+if (!["learning", "aging", "all"].includes(part)) {
+  console.error(`--part must be learning, aging or all, got ${part}`);
+  Deno.exit(2);
+}
+const minutes = Number(arg("--minutes", "Infinity"));
+const chunk = Number(arg("--chunk", "5000"));
+if (!(chunk >= 500) || !Number.isInteger(chunk) || chunk % 500 !== 0) {
+  console.error(`--chunk must be a multiple of 500 (>= 500), got ${chunk}`);
+  Deno.exit(2);
+}
+const deadline = Date.now() + minutes * 60_000;
+let stopRequested = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    console.log(`glassy:paper: ${sig} received, checkpointing and stopping`);
+    stopRequested = true;
+  });
+}
+const shouldStop = () => stopRequested || Date.now() > deadline;
+
+await Deno.mkdir(CACHE, { recursive: true });
+await Deno.mkdir("data/results", { recursive: true });
+const ds = await loadJsbChorales();
+const data = prepareChoraleData(ds, PAPER_DATA);
+console.log(`glassy:paper: T=${data.train.T} T_test=${data.test.T} nv=${data.nv}`);
+
+function key(c: { depth: number; width: number }) {
+  return `d${c.depth}w${c.width}`;
+}
+
+async function learning(): Promise<boolean> {
+  const prev = await readResultFile<typeof PAPER_LEARNING, { runs: LearningCurve[] }>(
+    LEARNING_FILE,
+  );
+  const sameConfig = prev && canonicalJson(prev.config) === canonicalJson(PAPER_LEARNING);
+  const runs = new Map<string, LearningCurve>(
+    sameConfig ? prev!.results.runs.map((r) => [key(r.config), r]) : [],
+  );
+  const order = PAPER_LEARNING.grid.flatMap((g) =>
+    g.widths.map((w) => ({ depth: g.depth, width: w }))
+  );
+  const write = async () => {
+    const list = order.map((o) => runs.get(key(o))).filter((r) => r !== undefined);
+    const partial = order.some((o) => (runs.get(key(o))?.done ?? 0) < PAPER_LEARNING.steps);
+    await writeResultFile(LEARNING_FILE, COMMAND, PAPER_LEARNING, { runs: list }, partial);
+    return partial;
+  };
+  for (const o of order) {
+    const cfg: TrainConfig = { ...PAPER_LEARNING.train, ...o };
+    const ckpt = `${CACHE}/learning-${key(o)}.ckpt`;
+    while ((runs.get(key(o))?.done ?? 0) < PAPER_LEARNING.steps) {
+      if (shouldStop()) return await write();
+      const target = Math.min(PAPER_LEARNING.steps, (runs.get(key(o))?.done ?? 0) + chunk);
+      const t0 = performance.now();
+      const curve = await runLearningCurve(data, cfg, target, {
+        checkpoint: ckpt,
+        checkpointEvery: chunk,
+        shouldStop,
+      });
+      runs.set(key(o), { ...curve, steps: PAPER_LEARNING.steps });
+      console.log(
+        `glassy:paper learning ${key(o)} step ${curve.done}/${PAPER_LEARNING.steps} ` +
+          `train ${curve.train.at(-1)?.toFixed(4)} test ${curve.test.at(-1)?.toFixed(4)} ` +
+          `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+      await write();
+    }
+  }
+  return await write();
+}
+
+async function aging(): Promise<boolean> {
+  const prev = await readResultFile<typeof PAPER_AGING, { runs: AgingResult[] }>(AGING_FILE);
+  const sameConfig = prev && canonicalJson(prev.config) === canonicalJson(PAPER_AGING);
+  const runs = new Map<number, AgingResult>(
+    sameConfig ? prev!.results.runs.map((r) => [r.config.train.width, r]) : [],
+  );
+  const total = Math.max(...PAPER_AGING.waitSteps.map((w) => w * (1 + PAPER_AGING.agingFactor)));
+  const write = async () => {
+    const list = PAPER_AGING.widths.map((w) => runs.get(w)).filter((r) => r !== undefined);
+    const partial = PAPER_AGING.widths.some((w) => (runs.get(w)?.done ?? 0) < total);
+    await writeResultFile(AGING_FILE, COMMAND, PAPER_AGING, { runs: list }, partial);
+    return partial;
+  };
+  for (const width of PAPER_AGING.widths) {
+    const cfg: AgingConfig = {
+      train: { ...PAPER_AGING.train, depth: PAPER_AGING.depth, width },
+      waitSteps: PAPER_AGING.waitSteps,
+      agingFactor: PAPER_AGING.agingFactor,
+      noiseInterval: PAPER_AGING.noiseInterval,
+      recordInterval: PAPER_AGING.recordInterval,
+    };
+    const ckpt = `${CACHE}/aging-d${PAPER_AGING.depth}w${width}.ckpt`;
+    while ((runs.get(width)?.done ?? 0) < total) {
+      if (shouldStop()) return await write();
+      const res = await runAging(data, cfg, {
+        checkpoint: ckpt,
+        checkpointEvery: chunk,
+        untilStep: Math.min(total, (runs.get(width)?.done ?? 0) + chunk),
+        shouldStop,
+      });
+      runs.set(width, res);
+      console.log(`glassy:paper aging w=${width} step ${res.done}/${total}`);
+      await write();
+    }
+  }
+  return await write();
+}
+
+let partial = false;
+if (part === "learning" || part === "all") partial = (await learning()) || partial;
+if ((part === "aging" || part === "all") && !shouldStop()) partial = (await aging()) || partial;
+console.log(`glassy:paper: ${partial ? "stopped; results are partial" : "complete"}`);
+Deno.exit(0);

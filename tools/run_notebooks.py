@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+"""Headless runner for ghostlab's Deno-kernel notebooks.
+
+Run with Debian's Python (``/usr/bin/python3 tools/run_notebooks.py [options] NOTEBOOK...``).
+
+Why not plain nbclient / ``jupyter nbconvert --execute``: the Deno kernel sometimes publishes a
+cell's outputs (display_data, execute_result, even stream) *after* its ``status: idle``, and
+nbclient stops listening for a cell at idle, silently dropping them. This runner talks to the
+kernel through jupyter_client directly and
+
+- keeps listening on IOPub for the whole session and routes every output to the cell whose
+  ``execute_request`` is its ``parent_header.msg_id`` (late outputs included),
+- drains IOPub before shutting the kernel down (until a quiet period has passed and every cell has
+  the figures it declares, or a maximum drain time is over),
+- fails a notebook when a cell errors, when a cell exceeds the per-cell timeout, when the kernel
+  dies, or when a code cell has fewer Plotly figures (outputs carrying
+  ``application/vnd.plotly.v1+json``) than its metadata ``ghostlab.figures`` declares.
+
+Executed notebooks go to ``--out-dir`` (default ``build/notebooks``) together with a
+``<name>.result.json`` summary per notebook, read by the report builder. The last line printed is
+``notebooks: N passed, M failed``; the exit code is 1 when a notebook failed, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sys
+import time
+import uuid
+from pathlib import Path
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
+ROOT = Path(__file__).resolve().parent.parent
+KERNELS_DIR = ROOT / "tools" / "jupyter"
+BIG_MESSAGE = 1_000_000  # bytes; larger outputs are reported as warnings
+
+
+def setup_environment() -> None:
+    """Puts the project's kernelspec on JUPYTER_PATH and sets NO_COLOR for the kernel."""
+    paths = [str(KERNELS_DIR)]
+    if os.environ.get("JUPYTER_PATH"):
+        paths.append(os.environ["JUPYTER_PATH"])
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+    os.environ["NO_COLOR"] = "1"
+
+
+def first_heading(nb) -> str:
+    """The text of the first ``# `` heading in the notebook's markdown cells."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return ""
+
+
+def declared_figures(cell) -> int:
+    meta = cell.get("metadata", {}).get("ghostlab", {})
+    n = meta.get("figures", 0) if isinstance(meta, dict) else 0
+    return int(n) if isinstance(n, (int, float)) else 0
+
+
+def count_figures(outputs) -> int:
+    return sum(
+        1
+        for o in outputs
+        if o.get("output_type") in ("display_data", "execute_result") and PLOTLY_MIME in o.get("data", {})
+    )
+
+
+class CellRun:
+    """Book-keeping for one executed code cell."""
+
+    def __init__(self, index: int, number: int, msg_id: str, declared: int) -> None:
+        self.index = index  # index in nb.cells
+        self.number = number  # 1-based number among code cells
+        self.msg_id = msg_id
+        self.declared = declared
+        self.outputs: list = []
+        self.execution_count = None
+        self.reply = None
+        self.idle = False
+        self.late = 0
+        self.clear_pending = False
+
+    @property
+    def done(self) -> bool:
+        return self.reply is not None and self.idle
+
+    @property
+    def figures(self) -> int:
+        return count_figures(self.outputs)
+
+
+class NotebookRun:
+    """Executes one notebook in a fresh Deno kernel."""
+
+    def __init__(self, path: Path, opts) -> None:
+        import nbformat
+
+        self.path = path
+        self.opts = opts
+        self.nb = nbformat.read(str(path), as_version=4)
+        self.cells: dict[str, CellRun] = {}  # msg_id of a cell's or its sync's request -> cell
+        self.syncs: dict[str, CellRun] = {}  # msg_id of a sync request -> the cell it follows
+        self.by_count: dict[int, CellRun] = {}  # execution count -> cell
+        self.sync_state: dict[str, dict] = {}
+        self.order: list[CellRun] = []
+        self.failures: list[str] = []
+        self.warnings: list[str] = []
+        self.unrouted = 0
+        self.last_msg = time.monotonic()
+        self.displays: dict[str, list] = {}  # display_id -> output dicts to update
+        self.stuck = False  # kernel timed out or died: no drain, kill it
+
+    # -- message handling -------------------------------------------------------------------
+    def log(self, text: str) -> None:
+        if self.opts.verbose:
+            print(f"    {text}", flush=True)
+
+    def on_iopub(self, msg) -> None:
+        from nbformat.v4 import output_from_msg
+
+        self.last_msg = time.monotonic()
+        parent = msg.get("parent_header", {}).get("msg_id")
+        cell = self.cells.get(parent)
+        mtype = msg["msg_type"]
+        content = msg["content"]
+        if parent in self.syncs:
+            # The sync request after a cell: its own status and marker complete the barrier;
+            # any other output it carries is a late output of the cell before it.
+            state = self.sync_state[parent]
+            if mtype == "status":
+                state["idle"] = state["idle"] or content.get("execution_state") == "idle"
+                return
+            if mtype == "execute_input":
+                return
+            if mtype == "display_data" and content.get("data", {}).get("text/plain") == state["token"]:
+                state["marker"] = True
+                return
+        if mtype == "execute_result":
+            # execute_result carries its execution count: trust it over the parent header.
+            owner = self.by_count.get(content.get("execution_count"))
+            if owner is not None:
+                cell = owner
+        if cell is None:
+            if mtype in OUTPUT_TYPES:
+                self.unrouted += 1
+                self.warnings.append(f"output without a known parent cell ({mtype}) dropped")
+            return
+        if mtype == "status":
+            if content.get("execution_state") == "idle":
+                cell.idle = True
+            return
+        if mtype == "execute_input":
+            cell.execution_count = content.get("execution_count")
+            self.by_count[cell.execution_count] = cell
+            return
+        if mtype == "clear_output":
+            if content.get("wait"):
+                cell.clear_pending = True
+            else:
+                cell.outputs = []
+            return
+        if mtype == "update_display_data":
+            did = content.get("transient", {}).get("display_id")
+            for out in self.displays.get(did, []):
+                out["data"] = content.get("data", {})
+                out["metadata"] = content.get("metadata", {})
+            return
+        if mtype not in OUTPUT_TYPES:
+            return
+        size = len(json.dumps(content.get("data", content.get("text", ""))))
+        if size > BIG_MESSAGE:
+            self.warnings.append(
+                f"code cell {cell.number}: a {size / 1e6:.1f} MB {mtype} message (keep outputs small)"
+            )
+        if cell.clear_pending:
+            cell.outputs = []
+            cell.clear_pending = False
+        if cell.done:
+            cell.late += 1
+            self.log(f"late {mtype} for code cell {cell.number}")
+        out = output_from_msg(msg)
+        if mtype == "stream" and cell.outputs and cell.outputs[-1].get("output_type") == "stream" \
+                and cell.outputs[-1].get("name") == out.get("name"):
+            cell.outputs[-1]["text"] += out["text"]
+        else:
+            cell.outputs.append(out)
+        did = content.get("transient", {}).get("display_id")
+        if did:
+            self.displays.setdefault(did, []).append(out)
+
+    def on_shell(self, msg) -> None:
+        parent = msg.get("parent_header", {}).get("msg_id")
+        if parent in self.syncs:
+            if msg["msg_type"] == "execute_reply":
+                self.sync_state[parent]["reply"] = msg["content"]
+            return
+        cell = self.cells.get(parent)
+        if cell is not None and msg["msg_type"] == "execute_reply":
+            cell.reply = msg["content"]
+            if cell.execution_count is None:
+                cell.execution_count = msg["content"].get("execution_count")
+
+    def pump(self, kc, wait: float) -> bool:
+        """Handles every pending message; waits up to `wait` seconds for IOPub. True if any."""
+        got = False
+        while True:
+            try:
+                msg = kc.get_iopub_msg(timeout=wait if not got else 0)
+            except queue.Empty:
+                break
+            self.on_iopub(msg)
+            got = True
+        while True:
+            try:
+                msg = kc.get_shell_msg(timeout=0)
+            except queue.Empty:
+                break
+            self.on_shell(msg)
+            got = True
+        return got
+
+    # -- execution ---------------------------------------------------------------------------
+    def run(self) -> dict:
+        from jupyter_client.manager import KernelManager
+
+        started = time.monotonic()
+        km = KernelManager(kernel_name=self.opts.kernel)
+        env = dict(os.environ)
+        env["NO_COLOR"] = "1"
+        try:
+            km.start_kernel(cwd=str(self.path.parent.resolve()), env=env)
+        except Exception as e:  # noqa: BLE001 - reported, not raised
+            self.failures.append(f"kernel '{self.opts.kernel}' did not start: {e}")
+            return self.finish(started)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.opts.startup_timeout)
+            self.execute_all(km, kc)
+            if not self.stuck:
+                self.drain(km, kc)
+        except RuntimeError as e:
+            self.failures.append(f"kernel: {e}")
+        finally:
+            kc.stop_channels()
+            try:
+                km.shutdown_kernel(now=self.stuck or not km.is_alive())
+            except Exception:  # noqa: BLE001
+                km.shutdown_kernel(now=True)
+        return self.finish(started)
+
+    def execute_all(self, km, kc) -> None:
+        number = 0
+        for index, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "code":
+                continue
+            number += 1
+            cell.outputs = []
+            cell.execution_count = None
+            if not cell.source.strip():
+                continue
+            msg_id = kc.execute(cell.source, store_history=True, allow_stdin=False)
+            run = CellRun(index, number, msg_id, declared_figures(cell))
+            self.cells[msg_id] = run
+            self.order.append(run)
+            self.log(f"code cell {number} ...")
+            t0 = time.monotonic()
+            while not run.done:
+                self.pump(kc, 0.05)
+                if run.done:
+                    break
+                if time.monotonic() - t0 > self.opts.timeout:
+                    self.failures.append(
+                        f"code cell {number} timed out after {self.opts.timeout:g} s"
+                    )
+                    self.stuck = True  # the Deno kernel does not support interrupts
+                    return
+                if not km.is_alive():
+                    self.failures.append(f"code cell {number}: the kernel died")
+                    self.stuck = True
+                    return
+            self.log(f"code cell {number} done in {time.monotonic() - t0:.1f} s")
+            self.sync(km, kc, run)
+            if run.reply.get("status") != "ok":
+                hint = ""
+                if (run.reply.get("evalue") == "Execution failed"
+                        and not any(o.get("output_type") == "error" for o in run.outputs)):
+                    hint = " (probably a syntax error; `deno task check:notebooks` shows where)"
+                self.failures.append(f"code cell {number} failed: {self.error_text(run)}{hint}")
+                return
+
+    def sync(self, km, kc, run: CellRun) -> None:
+        """Barrier after a cell. The Deno kernel tags an output with the request that is current
+        when the output is *sent*, so an output that a cell leaves pending is sent under the next
+        request. A tiny sync request (not stored in history) takes that role here: it waits a
+        moment, then publishes a marker and waits for it to be sent; outputs that come with it
+        belong to the cell before. Only then does the next cell start."""
+        token = f"ghostlab-sync-{uuid.uuid4()}"
+        code = (
+            "await new Promise((r) => setTimeout(r, 20));\n"
+            f'await Deno.jupyter.broadcast("display_data", {{ data: {{ "text/plain": "{token}" }}, '
+            "metadata: {}, transient: {} });\n"
+        )
+        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
+        self.syncs[msg_id] = run
+        self.cells[msg_id] = run
+        state = self.sync_state[msg_id] = {"token": token, "reply": None, "idle": False,
+                                           "marker": False}
+        t0 = time.monotonic()
+        while not (state["reply"] is not None and state["idle"] and state["marker"]):
+            self.pump(kc, 0.02)
+            if state["reply"] is not None and state["idle"] and state["reply"].get("status") != "ok":
+                self.warnings.append(f"sync after code cell {run.number} failed")
+                return
+            if time.monotonic() - t0 > self.opts.sync_timeout or not km.is_alive():
+                self.warnings.append(f"sync after code cell {run.number} timed out")
+                return
+
+    def error_text(self, run: CellRun) -> str:
+        for out in run.outputs:
+            if out.get("output_type") == "error":
+                return f"{out.get('ename', '')}: {out.get('evalue', '')}".strip(": ")
+        r = run.reply or {}
+        return f"{r.get('ename', 'error')}: {r.get('evalue', '')}".strip(": ")
+
+    def missing_figures(self) -> list[CellRun]:
+        return [r for r in self.order if r.figures < r.declared]
+
+    def drain(self, km, kc) -> None:
+        """Keeps reading IOPub until it has been quiet for `quiet` seconds and no declared figure
+        is missing, or `max_drain` seconds are over."""
+        t0 = time.monotonic()
+        self.last_msg = max(self.last_msg, t0)
+        while km.is_alive():
+            self.pump(kc, 0.05)
+            now = time.monotonic()
+            quiet = now - self.last_msg >= self.opts.quiet
+            if quiet and (not self.missing_figures() or now - t0 >= self.opts.max_drain):
+                break
+            if now - t0 >= self.opts.max_drain + self.opts.quiet:
+                break
+
+    def finish(self, started: float) -> dict:
+        import nbformat
+
+        for run in self.order:
+            cell = self.nb.cells[run.index]
+            # A cell's execute_result is published after its code finished, so it goes last even
+            # when a late display_data or stream arrived after it.
+            results = [o for o in run.outputs if o.get("output_type") == "execute_result"]
+            run.outputs = [o for o in run.outputs if o.get("output_type") != "execute_result"]
+            run.outputs += results
+            failed = run.reply is not None and run.reply.get("status") != "ok"
+            if failed and not any(o.get("output_type") == "error" for o in run.outputs):
+                # e.g. a syntax error: the Deno kernel replies with an error but publishes none
+                r = run.reply
+                run.outputs.append(nbformat.v4.new_output(
+                    "error", ename=r.get("ename") or "Error", evalue=r.get("evalue") or "",
+                    traceback=r.get("traceback") or [
+                        f"{r.get('ename') or 'Error'}: {r.get('evalue') or ''} "
+                        "(a syntax error? `deno task check:notebooks` shows where)"],
+                ))
+            cell.outputs = run.outputs
+            cell.execution_count = run.execution_count
+            if run.reply is not None and run.reply.get("status") == "ok":
+                errs = [o for o in run.outputs if o.get("output_type") == "error"]
+                if errs:
+                    self.failures.append(
+                        f"code cell {run.number} published an error: "
+                        f"{errs[0].get('ename', '')}: {errs[0].get('evalue', '')}"
+                    )
+            if run.reply is not None and run.figures < run.declared:
+                self.failures.append(
+                    f"code cell {run.number} declares {run.declared} figure(s) "
+                    f"but {run.figures} arrived"
+                )
+        out_dir = Path(self.opts.out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out_path = out_dir / self.path.name
+        nbformat.write(self.nb, str(out_path))
+        declared = sum(declared_figures(c) for c in self.nb.cells if c.cell_type == "code")
+        result = {
+            "notebook": self.path.name,
+            "source": str(self.path),
+            "executed": str(out_path),
+            "title": first_heading(self.nb),
+            "summary": self.nb.metadata.get("ghostlab", {}).get("summary", ""),
+            "status": "failed" if self.failures else "passed",
+            "failures": self.failures,
+            "warnings": self.warnings,
+            "seconds": round(time.monotonic() - started, 2),
+            "cells": [
+                {
+                    "cell": r.number,
+                    "figures": r.figures,
+                    "declared": r.declared,
+                    "outputs": len(r.outputs),
+                    "late": r.late,
+                }
+                for r in self.order
+            ],
+            "figures": sum(r.figures for r in self.order),
+            "declaredFigures": declared,
+            "lateOutputs": sum(r.late for r in self.order),
+            "scale": os.environ.get("GHOSTLAB_SCALE") or "quick",
+        }
+        (out_dir / (self.path.stem + ".result.json")).write_text(json.dumps(result, indent=1) + "\n")
+        return result
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Execute Deno-kernel notebooks headlessly.")
+    p.add_argument("notebooks", nargs="+", help="notebook files (.ipynb) or folders of notebooks")
+    p.add_argument("--out-dir", default=str(ROOT / "build" / "notebooks"),
+                   help="where executed notebooks and result files go (default build/notebooks)")
+    p.add_argument("--timeout", type=float,
+                   default=float(os.environ.get("GHOSTLAB_CELL_TIMEOUT", "900")),
+                   help="per-cell timeout in seconds (default $GHOSTLAB_CELL_TIMEOUT or 900)")
+    p.add_argument("--quiet", type=float, default=1.5,
+                   help="seconds without messages that end the final drain (default 1.5)")
+    p.add_argument("--max-drain", type=float, default=5.0,
+                   help="longest wait for declared figures after the last cell (default 5)")
+    p.add_argument("--startup-timeout", type=float, default=60.0,
+                   help="seconds to wait for the kernel to start (default 60)")
+    p.add_argument("--sync-timeout", type=float, default=30.0,
+                   help="seconds to wait for the barrier after each cell (default 30)")
+    p.add_argument("--kernel", default="deno", help="kernelspec name (default deno)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print per-cell progress")
+    opts = p.parse_args(argv)
+    for name in ("timeout", "quiet", "startup_timeout", "sync_timeout"):
+        if not getattr(opts, name) > 0:
+            p.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(opts, name)}")
+    if not opts.max_drain >= 0:
+        p.error(f"--max-drain must be >= 0, got {opts.max_drain}")
+    return opts
+
+
+def collect(paths) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.glob("*.ipynb") if not q.name.startswith(".")))
+        elif p.suffix == ".ipynb" and p.is_file():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"not a notebook or folder: {p}")
+    return out
+
+
+def main(argv=None) -> int:
+    opts = parse_args(sys.argv[1:] if argv is None else argv)
+    setup_environment()
+    try:
+        notebooks = collect(opts.notebooks)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    passed = failed = 0
+    for path in notebooks:
+        rel = os.path.relpath(path)
+        shown = path if rel.startswith("..") else rel
+        print(f"RUN  {shown}", flush=True)
+        result = NotebookRun(path, opts).run()
+        for w in result["warnings"]:
+            print(f"  warning: {w}", flush=True)
+        info = (
+            f"{result['figures']}/{result['declaredFigures']} figures, "
+            f"{result['lateOutputs']} late outputs kept, {result['seconds']:.1f} s"
+        )
+        if result["status"] == "passed":
+            passed += 1
+            print(f"PASS {shown} ({info})", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL {shown} ({info})", flush=True)
+            for f in result["failures"]:
+                print(f"  - {f}", flush=True)
+    print(f"notebooks: {passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
