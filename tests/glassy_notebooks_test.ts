@@ -11,7 +11,7 @@ function jsbPath(): string | null {
     if (!p) continue;
     try {
       Deno.statSync(p);
-      return p;
+      return Deno.realPathSync(p); // absolute: the kernel runs in notebooks/
     } catch { /* next */ }
   }
   return null;

@@ -2,6 +2,7 @@
 // partial flag, and recomputes the first records of the first learning run from scratch.
 import assert from "node:assert/strict";
 import {
+  type AgingResult,
   configHash,
   type LearningCurve,
   loadJsbChorales,
@@ -67,6 +68,31 @@ Deno.test({
       assert.ok(Math.abs(again.tau[k] - run.tau[k]) < 1e-9 + 1e-6 * run.tau[k]);
       assert.ok(Math.abs(again.train[k] - run.train[k]) < 1e-5, `train[${k}]`);
       assert.ok(Math.abs(again.test[k] - run.test[k]) < 1e-5, `test[${k}]`);
+    }
+  },
+});
+
+const aging = await readResultFile<{ waitSteps: number[]; agingFactor: number }, {
+  runs: AgingResult[];
+}>(resultsPath("glassy-aging.json"));
+
+Deno.test({
+  name: "paper-scale aging results: config hash and consistent curves",
+  ignore: aging === null,
+  fn: async () => {
+    const f = aging!;
+    assert.equal(f.configHash, await configHash(f.config));
+    for (const r of f.results.runs) {
+      assert.ok(r.done <= r.steps);
+      if (r.done < r.steps) {
+        assert.equal(f.partial, true, "an unfinished run makes the file partial");
+      }
+      for (const c of r.curves) {
+        assert.equal(c.delta.length, c.elapsed.length);
+        assert.equal(c.steps[0], 1, "the first record is after one aging step");
+        assert.ok(c.delta.every((v) => Number.isFinite(v)));
+        assert.ok(c.sigma2.every((v) => v > 0));
+      }
     }
   },
 });

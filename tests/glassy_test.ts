@@ -214,7 +214,8 @@ Deno.test("polar iteration returns orthogonal matrices (the polar factor)", () =
 });
 
 Deno.test("loader: missing file, wrong checksum and malformed JSON give clear errors", async () => {
-  const dir = await Deno.makeTempDir();
+  await Deno.mkdir("build", { recursive: true }); // the test task may only write build/ and data/
+  const dir = await Deno.makeTempDir({ dir: "build", prefix: "glassy-loader-" });
   try {
     await assert.rejects(
       loadJsbChorales({ path: `${dir}/nope.json` }),

@@ -25,6 +25,35 @@ const useFixture = notebooks.length === 0;
 const names = useFixture ? ["sample.ipynb"] : notebooks;
 const out = useFixture ? `${ROOT}/build/tmp/notebooks-fixture` : `${ROOT}/build`;
 
+Deno.test("notebooks follow the format conventions", async () => {
+  const dir = useFixture ? `${ROOT}/tests/fixtures` : `${ROOT}/notebooks`;
+  for (const name of names) {
+    assert.match(name, useFixture ? /\.ipynb$/ : /^\d\d-[a-z0-9-]+\.ipynb$/, name);
+    const nb = JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    assert.equal(nb.nbformat, 4, name);
+    assert.deepEqual(
+      nb.metadata.kernelspec,
+      { name: "deno", display_name: "Deno", language: "typescript" },
+      `${name}: kernelspec`,
+    );
+    assert.equal(nb.metadata.language_info?.name, "typescript", `${name}: language_info`);
+    assert.equal(typeof nb.metadata.ghostlab?.summary, "string", `${name}: ghostlab.summary`);
+    const first = nb.cells[0];
+    const src = (c: { source: string | string[] }) =>
+      Array.isArray(c.source) ? c.source.join("") : c.source;
+    assert.ok(first.cell_type === "markdown" && src(first).startsWith("# "), `${name}: title cell`);
+    for (const [i, c] of nb.cells.entries()) {
+      if (c.cell_type !== "code") continue;
+      assert.deepEqual(c.outputs, [], `${name}: cell ${i} has committed outputs`);
+      assert.equal(c.execution_count, null, `${name}: cell ${i} has an execution count`);
+      const figs = c.metadata?.ghostlab?.figures;
+      if (figs !== undefined) {
+        assert.ok(Number.isInteger(figs) && figs >= 0, `${name}: cell ${i} ghostlab.figures`);
+      }
+    }
+  }
+});
+
 Deno.test("notebooks type-check", async () => {
   const r = await checkNotebooks([useFixture ? `${ROOT}/tests/fixtures` : `${ROOT}/notebooks`]);
   assert.ok(r.ok, r.output);

@@ -66,9 +66,17 @@ async function writeNotebook(path: string, cells: Cell[], summary = "test notebo
   await Deno.writeTextFile(path, JSON.stringify(nb, null, 1));
 }
 
+const tmpDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const d of tmpDirs) Deno.removeSync(d, { recursive: true });
+});
+
+/** A fresh folder under build/tmp/, removed when the test module ends. */
 async function tmpDir(prefix: string): Promise<string> {
   await Deno.mkdir(`${ROOT}/build/tmp`, { recursive: true });
-  return await Deno.makeTempDir({ dir: `${ROOT}/build/tmp`, prefix });
+  const dir = await Deno.makeTempDir({ dir: `${ROOT}/build/tmp`, prefix });
+  tmpDirs.push(dir);
+  return dir;
 }
 
 async function readNotebook(path: string): Promise<ExecutedNotebook> {
@@ -206,6 +214,12 @@ Deno.test("runner: every output of many small cells is kept, run after run", asy
         "const f = (i: number) => figure([line([0, 1, 2], [i, 2 * i, 3 * i])], { title: `f${i}` });",
     },
   ];
+  // An output published from a timer just after the cell returned: sent after the reply, while
+  // the runner would already be starting the next cell.
+  cells.push(
+    { code: 'setTimeout(() => Deno.jupyter.display(f(999)), 5);\n"scheduled"', figures: 1 },
+    { code: 'console.log("next");' },
+  );
   for (let i = 0; i < n; i++) {
     cells.push(
       i % 2 === 0
@@ -225,7 +239,10 @@ Deno.test("runner: every output of many small cells is kept, run after run", asy
   let late = 0;
   for (let k = 0; k < runs; k++) {
     const nb = await readNotebook(`${dir}/out/late${k}.ipynb`);
-    const code = codeCells(nb).slice(1);
+    const timer = codeCells(nb)[1].outputs!.map((o) => `${o.output_type}|${plain(o)}`);
+    assert.deepEqual(timer, ["display_data|Figure: f999 (1 traces)", 'execute_result|"scheduled"']);
+    assert.deepEqual(codeCells(nb)[2].outputs!.map(plain), ["next\n"]);
+    const code = codeCells(nb).slice(3);
     assert.equal(code.length, n);
     code.forEach((c, i) => {
       const got = c.outputs!.map((o) => `${o.output_type}|${plain(o)}`).sort();
@@ -242,7 +259,7 @@ Deno.test("runner: every output of many small cells is kept, run after run", asy
     });
     assert.deepEqual(
       codeCells(nb).map((c) => c.execution_count),
-      Array.from({ length: n + 1 }, (_, i) => i + 1),
+      Array.from({ length: n + 3 }, (_, i) => i + 1),
     );
     late += (await readResult(`${dir}/out`, `late${k}.ipynb`)).lateOutputs;
   }

@@ -57,6 +57,16 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "rankK (K=10) / delayed activation",
+    model: { kind: "rankK", N: 16, K: 10 },
+    task: { name: "delayed-activation", T: 5 },
+    tweak: (p, rng) => {
+      randomizeBias(p, rng);
+      p.m = p.m.map((v) => 2 * v);
+      p.W_out = p.W_out.map((v) => 3 * v);
+    },
+  },
+  {
     name: "fullRank / delayed activation (sigmoid after)",
     model: { kind: "fullRank", N: 12 },
     task: { name: "delayed-activation", T: 6 },

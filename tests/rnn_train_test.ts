@@ -8,6 +8,7 @@ import {
   countSignChanges,
   forward,
   initParams,
+  logspace,
   lossAndGrad,
   lowRankFrobenius,
   makeOptimizer,
@@ -59,7 +60,11 @@ Deno.test("rank-one κ-reduction equals the full N-dimensional simulation (§2.1
 });
 
 Deno.test("rank-K κ-reduction equals the full N-dimensional simulation (§2.3)", () => {
-  const N = 50, K = 4, T = 10, alpha = 0.5;
+  for (const K of [1, 4, 12]) rankKvsFull(K);
+});
+
+function rankKvsFull(K: number) {
+  const N = 50, T = 10, alpha = 0.5;
   const model = { kind: "rankK" as const, N, K }, task = { name: "delayed-activation" as const, T };
   const comp = compile(model, task);
   const P = unpackParams(comp.layout, initParams(comp.model, comp.layout, 9));
@@ -85,7 +90,7 @@ Deno.test("rank-K κ-reduction equals the full N-dimensional simulation (§2.3)"
   const ours = lossAndGrad(model, task, P);
   assert.ok(Math.abs(ours.loss - loss) < 1e-12, `${ours.loss} vs ${loss}`);
   for (let t = 0; t < 2 * T; t++) assert.ok(Math.abs(ours.outputs[t] - outs[t]) < 1e-12);
-});
+}
 
 Deno.test("rank-one flow: κ_{t+1} − κ_t = α F(κ_t) along the trajectory; sign changes", () => {
   const N = 30;
@@ -105,6 +110,17 @@ Deno.test("rank-one flow: κ_{t+1} − κ_t = α F(κ_t) along the trajectory; s
   const F = rankOneFlow(p.m, p.n, p.b, kap.slice(0, -1));
   for (let t = 0; t < F.length; t++) assert.ok(Math.abs(kap[t + 1] - kap[t] - 0.5 * F[t]) < 1e-13);
   assert.equal(countSignChanges([1, 0.5, -1, -2, 3]), 2);
+  const fp = train({
+    model: { kind: "rankOne", N },
+    task: { name: "delayed-activation", T: 5 },
+    seed: 2,
+    lr: 0.01,
+    epochs: 3,
+    record: { flowSignChanges: true, flowAt: [0, 1, 2] },
+  });
+  assert.deepEqual(fp.history.flowSignChanges, fp.flows.map((f) => countSignChanges(f.F)));
+  assert.ok(fp.history.flowSignChanges[0] >= 1, "F(κ) = −κ + … has at least one zero");
+  assert.deepEqual(logspace(-3, 0, 4).map((v) => +v.toPrecision(12)), [0.001, 0.01, 0.1, 1]);
 });
 
 Deno.test("SGD and Adam steps equal a PyTorch 1.13 float64 reference", () => {
@@ -357,7 +373,7 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
   t({ init: { params: { W: [1] } } }, /unknown parameter "W"; valid: m, n, b/);
   t(
     { record: { flowAt: [1] }, model: { kind: "rankK", K: 2 } },
-    /flowAt\/flowEvery need model kind rankOne/,
+    /flowAt\/flowEvery\/flowSignChanges need model kind rankOne/,
   );
   t({ optimizer: { name: "adam", beta1: 1 } }, /beta1 must be in \[0, 1\), got 1/);
   assert.throws(

@@ -1,7 +1,14 @@
 // Worker pool and resumable sweeps (lib/sweep), and worker-parallel training = in-thread training.
 import assert from "node:assert/strict";
 import { readSweep, runInWorkers, runSweep } from "../lib/sweep/mod.ts";
-import { train, type TrainOptions, trainParallel } from "../lib/rnn/mod.ts";
+import {
+  train,
+  TRAIN_MODULE,
+  trainEnsemble,
+  type TrainOptions,
+  trainParallel,
+  type TrainResult,
+} from "../lib/rnn/mod.ts";
 
 Deno.test("trainParallel (2 workers) gives exactly the in-thread results", async () => {
   const runs: TrainOptions[] = [1, 2, 3].map((seed) => ({
@@ -14,6 +21,20 @@ Deno.test("trainParallel (2 workers) gives exactly the in-thread results", async
   }));
   const par = await trainParallel(runs, { concurrency: 2 });
   assert.deepEqual(par, runs.map(train));
+  // an ensemble chunk run in a worker (as a sweep job) = the in-thread ensemble
+  const base = {
+    model: { kind: "rankK" as const, N: 20, K: 2 },
+    task: { name: "delayed-activation" as const },
+    epochs: 30,
+  };
+  const ens = [{ seed: 1, lr: 0.1 }, { seed: 2, lr: 0.5 }];
+  const [viaWorker] = await runInWorkers<unknown, TrainResult[]>(TRAIN_MODULE, "trainEnsembleJob", [
+    {
+      base,
+      runs: ens,
+    },
+  ]);
+  assert.deepEqual(viaWorker, trainEnsemble(base, ens));
 });
 
 Deno.test("runInWorkers: order kept, errors reported with the job", async () => {

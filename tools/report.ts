@@ -190,6 +190,13 @@ export async function buildReport(opts: ReportOptions): Promise<ReportEntry[]> {
     const page = `${opts.siteDir}/${e.page}`;
     await Deno.writeTextFile(page, patchPage(await Deno.readTextFile(page), e));
   }
+  // Pages of notebooks no longer listed (renamed, removed) go.
+  const keep = new Set(["index.html", ...entries.map((e) => e.page)]);
+  for await (const f of Deno.readDir(opts.siteDir)) {
+    if (f.isFile && f.name.endsWith(".html") && !keep.has(f.name)) {
+      await Deno.remove(`${opts.siteDir}/${f.name}`);
+    }
+  }
   await Deno.copyFile(plotlyPath(), `${opts.siteDir}/plotly.min.js`);
   await Deno.writeTextFile(`${opts.siteDir}/index.html`, indexPage(entries));
   return entries;

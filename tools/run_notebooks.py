@@ -9,7 +9,12 @@ nbclient stops listening for a cell at idle, silently dropping them. This runner
 kernel through jupyter_client directly and
 
 - keeps listening on IOPub for the whole session and routes every output to the cell whose
-  ``execute_request`` is its ``parent_header.msg_id`` (late outputs included),
+  ``execute_request`` is its ``parent_header.msg_id`` (late outputs included; an
+  ``execute_result`` goes by its execution count),
+- puts a barrier after every cell: the kernel tags an output with the request that is current when
+  the output is *sent*, so before the next cell starts a tiny sync request (not counted in the
+  history) waits a moment and publishes a marker; whatever arrives tagged with it belongs to the
+  cell before (see ``NotebookRun.sync``),
 - drains IOPub before shutting the kernel down (until a quiet period has passed and every cell has
   the figures it declares, or a maximum drain time is over),
 - fails a notebook when a cell errors, when a cell exceeds the per-cell timeout, when the kernel
@@ -421,9 +426,11 @@ def parse_args(argv):
     p.add_argument("notebooks", nargs="+", help="notebook files (.ipynb) or folders of notebooks")
     p.add_argument("--out-dir", default=str(ROOT / "build" / "notebooks"),
                    help="where executed notebooks and result files go (default build/notebooks)")
+    paper = os.environ.get("GHOSTLAB_SCALE") == "paper"
     p.add_argument("--timeout", type=float,
-                   default=float(os.environ.get("GHOSTLAB_CELL_TIMEOUT", "900")),
-                   help="per-cell timeout in seconds (default $GHOSTLAB_CELL_TIMEOUT or 900)")
+                   default=float(os.environ.get("GHOSTLAB_CELL_TIMEOUT") or (86400 if paper else 900)),
+                   help="per-cell timeout in seconds (default $GHOSTLAB_CELL_TIMEOUT, else 900 at "
+                        "quick scale and 86400 at paper scale)")
     p.add_argument("--quiet", type=float, default=1.5,
                    help="seconds without messages that end the final drain (default 1.5)")
     p.add_argument("--max-drain", type=float, default=5.0,

@@ -134,7 +134,8 @@ async function verify(bytes: Uint8Array, expected: string | null, source: string
 }
 
 /**
- * Loads the JSB chorales (§9): from `opts.path`, else env `GHOSTLAB_JSB_PATH`, else the cache
+ * Loads the JSB chorales (§9): from `opts.path`, else env `GHOSTLAB_JSB_PATH` (a relative path is
+ * tried against the cwd, then against the project root), else the cache
  * `data/jsb-chorales-quarter.json`, else downloads {@linkcode JSB_URL} into the cache. The SHA-256
  * is verified before parsing.
  *
@@ -143,7 +144,13 @@ async function verify(bytes: Uint8Array, expected: string | null, source: string
  */
 export async function loadJsbChorales(opts: LoadOptions = {}): Promise<ChoraleDataset> {
   const expected = opts.sha256 === undefined ? JSB_SHA256 : opts.sha256;
-  const explicit = opts.path ?? envPath();
+  let explicit = opts.path ?? envPath();
+  if (explicit !== undefined && !explicit.startsWith("/") && !(await exists(explicit))) {
+    // a relative path that is not relative to the cwd (e.g. a notebook kernel runs in notebooks/):
+    // resolve it against the project root
+    const fromRoot = decodeURIComponent(new URL(`../../${explicit}`, import.meta.url).pathname);
+    if (await exists(fromRoot)) explicit = fromRoot;
+  }
   if (explicit !== undefined) {
     const src = opts.path !== undefined ? `path ${explicit}` : `${JSB_ENV}=${explicit}`;
     if (!(await exists(explicit))) {

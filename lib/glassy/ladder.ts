@@ -25,7 +25,7 @@ export interface LadderAnalysis {
   tauL: (number | null)[][];
   /** w_c(eps[k]) fits (null where fewer than 2 widths reached ε or the slope was not > 0). */
   fits: (CriticalWidthFit | null)[];
-  /** Linear extrapolation of w_c(ε) to ε = 0 (null with < 2 fits). */
+  /** Linear extrapolation of w_c(ε) to ε = 0 (null with fewer than `minFits` fits). */
   extrapolation: WcExtrapolation | null;
   /** Power-law fit of each run's training loss over τ ≥ tauMin (null if it failed). */
   powerLaws: (PowerLawFit | null)[];
@@ -33,8 +33,9 @@ export interface LadderAnalysis {
 
 /**
  * Analyses the runs of one depth: τ_L(ε) (first τ with training loss ≤ ε), w_c(ε) from 1/τ_L
- * linear in w (optionally only the `nearest` smallest widths that reached ε), w_c(ε → 0), and
- * L∞ + A τ^(−α) fits over τ ≥ tauMin.
+ * linear in w (optionally only the `nearest` smallest widths that reached ε), w_c(ε → 0) from a
+ * straight line through at least `minFits` (default 3) of the w_c(ε), and L∞ + A τ^(−α) fits over
+ * τ ≥ tauMin.
  */
 export function analyseLadder(
   runs: LearningCurve[],
@@ -42,6 +43,7 @@ export function analyseLadder(
   eps: number[],
   tauMin: number,
   nearest?: number,
+  minFits = 3,
 ): LadderAnalysis {
   const sel = runs.filter((r) => r.config.depth === depth).sort((a, b) =>
     a.config.width - b.config.width
@@ -57,7 +59,7 @@ export function analyseLadder(
   });
   const ok = fits.filter((f): f is CriticalWidthFit => f !== null);
   let extrapolation: WcExtrapolation | null = null;
-  if (ok.length >= 2) {
+  if (ok.length >= Math.max(2, minFits)) {
     try {
       extrapolation = extrapolateWc(ok.map((f) => f.eps), ok.map((f) => f.wc));
     } catch {

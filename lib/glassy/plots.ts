@@ -197,7 +197,7 @@ export function agingFigure(
         `Aging Δ(τ_w, τ), d = ${res.config.train.depth}, w = ${res.config.train.width}`,
     },
     xaxis: logAxis(x === "scaled" ? "(τ − τ_w) / τ_w" : "elapsed learning time τ − τ_w"),
-    yaxis: logAxis("Δ (weight MSD in units of the per-step SGD noise variance)"),
+    yaxis: logAxis("Δ = weight MSD / per-step noise variance"),
   });
 }
 

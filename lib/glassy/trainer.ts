@@ -288,7 +288,7 @@ export class GlassyTrainer {
       const g = (a: T2) => tf.gather(a, idx) as T2;
       const gT = (a: T2) => tf.transpose(g(a)) as T2;
       const xbT = gT(this.#x);
-      const eb = g(this.#e());
+      const eb = g(t.e);
       const db = t.delta.map(g);
       return {
         Wt: tf.matMul(xbT, eb) as T2,
@@ -299,10 +299,6 @@ export class GlassyTrainer {
         Mt: t.Mt.map((_, l) => tf.matMul(gT(t.m[l]), db[l]) as T2),
       };
     });
-  }
-
-  #e(): T2 {
-    return this.#t.e;
   }
 
   /**

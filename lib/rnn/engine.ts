@@ -152,33 +152,98 @@ class RankOneEngine implements Engine {
 /**
  * Rank-K RNN by the exact reduction (§2.3): with κ_t = x_t m (K) and z_t = x_t·W_out,
  * φ_t = tanh(κ_t n + b), κ_{t+1} = (1 − α)κ_t + α φ_t m, z_{t+1} = (1 − α)z_t + α φ_t·W_out,
- * o_t = σ(z_{t+1} + b_out). Hand-written BPTT on (κ, z); O(S·N·K) per epoch.
+ * o_t = σ(z_{t+1} + b_out); O(S·N·K) per epoch. Organised as small matrix products: per step pre = κ_t n and [κ, z] += α φ_t [m | W_out]; backward
+ * g_φ = [g_κ, g_z] [m | W_out]ᵀ and g_κ ← (1 − α) g_κ + g_pre nᵀ; the parameter gradients
+ * ∂L/∂[m | W_out] = α Σ_t φ_tᵀ [g_κ, g_z]_{t+1} and ∂L/∂n = Σ_t κ_tᵀ g_pre,t are two final products.
  */
 class RankKEngine implements Engine {
   readonly outputs: Float64Array;
-  readonly #phi: Float64Array;
-  readonly #kappa: Float64Array;
+  readonly #ar: Arena;
+  readonly #mT: Buf; // (K+1)·N: rows = columns of m, then W_out
+  readonly #mE: Buf; // N·(K+1): rows j = [m[j,:], W_out[j]]
+  readonly #nT: Buf; // N·K: rows j = n[:, j]
+  readonly #n: Buf; // K·N copy of n
+  readonly #kap: Buf; // (S+1)·K
+  readonly #phi: Buf; // S·N
+  readonly #pre: Buf; // N
+  readonly #acc: Buf; // K+1
+  readonly #G: Buf; // S·(K+1): [g_κ, g_z] of state t+1
+  readonly #gpre: Buf; // S·N
+  readonly #gk: Buf; // K+1 current [g_κ, g_z]
+  readonly #PT: Buf; // N·S (φ transposed)
+  readonly #GT: Buf; // (K+1)·S
+  readonly #KT: Buf; // K·S (κ_0..κ_{S-1} transposed)
+  readonly #QT: Buf; // N·S (g_pre transposed)
+  readonly #gmE: Buf; // N·(K+1)
+  readonly #gn: Buf; // K·N
   readonly #z: Float64Array;
-  readonly #gk: Float64Array;
-  readonly #pre: Float64Array;
   constructor(readonly model: ResolvedModel, readonly task: Task, readonly layout: Layout) {
-    const { N, K } = model, S = task.steps;
+    const { N, K } = model, S = task.steps, K1 = K + 1;
     this.outputs = new Float64Array(S);
-    this.#phi = new Float64Array(S * N);
-    this.#kappa = new Float64Array((S + 1) * K);
+    const sizes = [
+      K1 * N,
+      N * K1,
+      N * K,
+      K * N,
+      (S + 1) * K,
+      S * N,
+      N,
+      K1,
+      S * K1,
+      S * N,
+      K1,
+      N * S,
+      K1 * S,
+      K * S,
+      N * S,
+      N * K1,
+      K * N,
+    ];
+    const ar = new Arena(sizes);
+    this.#ar = ar;
+    [
+      this.#mT,
+      this.#mE,
+      this.#nT,
+      this.#n,
+      this.#kap,
+      this.#phi,
+      this.#pre,
+      this.#acc,
+      this.#G,
+      this.#gpre,
+      this.#gk,
+      this.#PT,
+      this.#GT,
+      this.#KT,
+      this.#QT,
+      this.#gmE,
+      this.#gn,
+    ] = sizes.map((_, i) => ar.take(i));
     this.#z = new Float64Array(S + 1);
-    this.#gk = new Float64Array(K);
-    this.#pre = new Float64Array(N);
   }
   trajectory() {
-    return { data: this.#kappa, shape: [this.task.steps + 1, this.model.K] };
+    return { data: this.#kap.v, shape: [this.task.steps + 1, this.model.K] };
   }
   run(p: Float64Array, g: Float64Array | null, r0: Float64Array): number {
-    const { N, K, alpha } = this.model;
+    const { N, K, alpha } = this.model, K1 = K + 1;
     const S = this.task.steps, y = this.task.targets, scale = this.task.lossScale;
     const oM = 0, oN = N * K, oB = 2 * N * K, oW = oB + N, oBo = oW + N;
-    const phi = this.#phi, kap = this.#kappa, z = this.#z, out = this.outputs, pre = this.#pre;
-    const a1 = 1 - alpha;
+    const ar = this.#ar, a1 = 1 - alpha;
+    const mT = this.#mT.v, mE = this.#mE.v, nT = this.#nT.v, nn = this.#n.v;
+    const kap = this.#kap.v, phi = this.#phi.v, pre = this.#pre.v, acc = this.#acc.v;
+    const z = this.#z, out = this.outputs;
+    for (let j = 0; j < N; j++) {
+      for (let k = 0; k < K; k++) {
+        const mv = p[oM + j * K + k], nv = p[oN + k * N + j];
+        mT[k * N + j] = mv;
+        mE[j * K1 + k] = mv;
+        nT[j * K + k] = nv;
+        nn[k * N + j] = nv;
+      }
+      mT[K * N + j] = p[oW + j];
+      mE[j * K1 + K] = p[oW + j];
+    }
     // κ_0 = x_0 m, z_0 = x_0·W_out
     for (let k = 0; k < K; k++) kap[k] = 0;
     let z0 = 0;
@@ -191,22 +256,13 @@ class RankKEngine implements Engine {
     const bo = p[oBo];
     let loss = 0;
     for (let t = 0; t < S; t++) {
-      const kb = t * K, kn = kb + K, base = t * N;
-      // pre = b + κ_t n (rows of n are contiguous)
-      for (let j = 0; j < N; j++) pre[j] = p[oB + j];
-      for (let k = 0; k < K; k++) {
-        const c = kap[kb + k], row = oN + k * N;
-        for (let j = 0; j < N; j++) pre[j] += c * p[row + j];
-      }
-      for (let j = 0; j < N; j++) phi[base + j] = tanh(pre[j]);
-      for (let k = 0; k < K; k++) kap[kn + k] = a1 * kap[kb + k];
-      let zs = 0;
-      for (let j = 0; j < N; j++) {
-        const af = alpha * phi[base + j];
-        zs += af * p[oW + j];
-        for (let k = 0; k < K; k++) kap[kn + k] += af * p[oM + j * K + k];
-      }
-      const zn = a1 * z[t] + zs;
+      ar.gemm(this.#kap, t * K, 1, this.#nT, 0, N, K, this.#pre, 0, N);
+      const base = t * N;
+      for (let j = 0; j < N; j++) phi[base + j] = tanh(pre[j] + p[oB + j]);
+      ar.gemm(this.#phi, base, 1, this.#mT, 0, K1, N, this.#acc, 0, K1);
+      const kb = t * K;
+      for (let k = 0; k < K; k++) kap[kb + K + k] = a1 * kap[kb + k] + alpha * acc[k];
+      const zn = a1 * z[t] + alpha * acc[K];
       z[t + 1] = zn;
       const o = sigmoid(zn + bo);
       out[t] = o;
@@ -216,46 +272,47 @@ class RankKEngine implements Engine {
     loss *= scale;
     if (g === null) return loss;
     g.fill(0);
-    const gk = this.#gk, gpre = this.#pre;
-    gk.fill(0);
-    let gz = 0;
+    const G = this.#G.v, gpre = this.#gpre.v, gk = this.#gk.v, gf = this.#pre.v;
+    gk.fill(0); // [g_κ (K), g_z]
     for (let t = S - 1; t >= 0; t--) {
       const o = out[t];
       const e = 2 * (o - y[t]) * scale * o * (1 - o);
-      gz += e;
+      gk[K] += e;
       g[oBo] += e;
-      const kb = t * K, base = t * N;
+      G.set(gk, t * K1);
+      // g_φ = [g_κ, g_z] [m | W_out]ᵀ
+      ar.gemm(this.#gk, 0, 1, this.#mE, 0, N, K1, this.#pre, 0, N);
+      const base = t * N;
       for (let j = 0; j < N; j++) {
         const f = phi[base + j];
-        const af = alpha * f;
-        let gf = gz * p[oW + j];
-        g[oW + j] += af * gz;
-        const mj = oM + j * K;
-        for (let k = 0; k < K; k++) {
-          gf += gk[k] * p[mj + k];
-          g[mj + k] += af * gk[k];
-        }
-        const gp = alpha * gf * (1 - f * f);
-        gpre[j] = gp;
+        const gp = alpha * gf[j] * (1 - f * f);
+        gpre[base + j] = gp;
         g[oB + j] += gp;
       }
-      // ∂L/∂n[k,:] += κ_t[k] g_pre; g_κ_t[k] = (1 − α) g_κ_{t+1}[k] + n[k,:]·g_pre
-      for (let k = 0; k < K; k++) {
-        const c = kap[kb + k], row = oN + k * N;
-        let acc = 0;
-        for (let j = 0; j < N; j++) {
-          g[row + j] += c * gpre[j];
-          acc += gpre[j] * p[row + j];
-        }
-        gk[k] = a1 * gk[k] + acc;
-      }
-      gz *= a1;
+      // g_κ_t = (1 − α) g_κ_{t+1} + g_pre nᵀ
+      ar.gemm(this.#gpre, base, 1, this.#n, 0, K, N, this.#acc, 0, K1);
+      for (let k = 0; k < K; k++) gk[k] = a1 * gk[k] + acc[k];
+      gk[K] *= a1;
     }
+    // parameter gradients from stored per-step quantities
+    const PT = this.#PT.v, GT = this.#GT.v, KT = this.#KT.v, QT = this.#QT.v;
+    for (let t = 0; t < S; t++) {
+      for (let j = 0; j < N; j++) {
+        PT[j * S + t] = alpha * phi[t * N + j];
+        QT[j * S + t] = gpre[t * N + j];
+      }
+      for (let c = 0; c < K1; c++) GT[c * S + t] = G[t * K1 + c];
+      for (let k = 0; k < K; k++) KT[k * S + t] = kap[t * K + k];
+    }
+    ar.gemm(this.#PT, 0, N, this.#GT, 0, K1, S, this.#gmE, 0, K1);
+    ar.gemm(this.#KT, 0, K, this.#QT, 0, N, S, this.#gn, 0, N);
+    const gmE = this.#gmE.v;
     for (let j = 0; j < N; j++) {
       const x = r0[j];
-      g[oW + j] += x * gz;
-      for (let k = 0; k < K; k++) g[oM + j * K + k] += x * gk[k];
+      for (let k = 0; k < K; k++) g[oM + j * K + k] = gmE[j * K1 + k] + x * gk[k];
+      g[oW + j] = gmE[j * K1 + K] + x * gk[K];
     }
+    g.set(this.#gn.v, oN);
     return loss;
   }
 }

@@ -23,6 +23,11 @@ export function linspace(min: number, max: number, n: number): number[] {
   return out;
 }
 
+/** `logspace(a, b, n)` = 10^linspace(a, b, n) (numpy's; the papers' learning-rate grids). */
+export function logspace(a: number, b: number, n: number): number[] {
+  return linspace(a, b, n).map((v) => 10 ** v);
+}
+
 /**
  * The rank-one latent flow dκ/dt = F(κ) = −κ + Σᵢ nᵢ tanh(mᵢκ + bᵢ) (§2.1) on the given κ values.
  */

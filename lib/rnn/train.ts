@@ -9,7 +9,7 @@
 import { deriveSeed, Rng } from "../random.ts";
 import { accuracy, drawEpochNoise, makeTask, type Task, type TaskSpec } from "../tasks/mod.ts";
 import { type Engine, makeEngine } from "./engine.ts";
-import { type Grid1D, linspace, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
+import { countSignChanges, type Grid1D, linspace, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
 import {
   initParams,
   type Layout,
@@ -38,6 +38,11 @@ export interface RecordOptions {
   flowGrid?: Grid1D;
   /** Record the recurrent weight norm (default true). */
   weightNorm?: boolean;
+  /**
+   * Rank-one only: at every recorded epoch also count the sign changes of F(κ) on `flowGrid`
+   * (the number of fixed points; Fig 3 "fixed point test", §2.1) into `history.flowSignChanges`.
+   */
+  flowSignChanges?: boolean;
 }
 
 /** Options of one training run (plain data, JSON-serialisable). */
@@ -76,6 +81,8 @@ export interface History {
   recGradNorm: number[];
   /** Frobenius norm of the recurrent matrix (W, S_l S_r, m nᵀ, m n); empty if disabled. */
   recWeightNorm: number[];
+  /** Sign changes of the rank-one flow on the grid (only with `record.flowSignChanges`). */
+  flowSignChanges: number[];
 }
 
 /** Result of one training run (plain data). */
@@ -196,6 +203,9 @@ export class Trainer {
   readonly #kgrid: number[];
   readonly #wn: boolean;
   readonly #random: boolean;
+  readonly #fsc: boolean;
+  readonly #recG: Float64Array[];
+  readonly #recP: Float64Array[];
 
   constructor(options: TrainOptions, compiled?: Compiled) {
     checkOptions(options);
@@ -224,9 +234,19 @@ export class Trainer {
     this.#fl = new Set(r.flowAt ?? []);
     this.#flowEvery = r.flowEvery ?? 0;
     this.#wn = r.weightNorm ?? true;
-    const wantsFlow = this.#fl.size > 0 || this.#flowEvery > 0;
+    const recNames = model.kind === "fullRank"
+      ? ["W"]
+      : model.kind === "lowRank"
+      ? ["S_l", "S_r"]
+      : ["m", "n"];
+    this.#recG = recNames.map((n) => slice(layout, this.grad, n)!);
+    this.#recP = recNames.map((n) => slice(layout, this.params, n)!);
+    this.#fsc = r.flowSignChanges ?? false;
+    const wantsFlow = this.#fl.size > 0 || this.#flowEvery > 0 || this.#fsc;
     if (wantsFlow && model.kind !== "rankOne") {
-      throw new RangeError(`record.flowAt/flowEvery need model kind rankOne, got ${model.kind}`);
+      throw new RangeError(
+        `record.flowAt/flowEvery/flowSignChanges need model kind rankOne, got ${model.kind}`,
+      );
     }
     const g = r.flowGrid ?? PAPER_KAPPA_GRID;
     this.#kgrid = wantsFlow ? linspace(g.min, g.max, g.n) : [];
@@ -243,6 +263,7 @@ export class Trainer {
         gradNorm: [],
         recGradNorm: [],
         recWeightNorm: [],
+        flowSignChanges: [],
       },
       checkpoints: [],
       states: [],
@@ -262,32 +283,31 @@ export class Trainer {
     };
   }
 
-  #norms(): [number, number, number] {
-    const { layout, model } = this.c;
-    const g = this.grad, p = this.params;
-    const total = Math.sqrt(sq(g));
+  /** Recurrent-parameter norms (only computed at recorded epochs). */
+  #recNorms(): [number, number] {
+    const { model } = this.c;
+    const [g0, g1] = this.#recG, [p0, p1] = this.#recP;
     let rec: number, w = NaN;
-    const s = (a: Float64Array, n: string) => slice(layout, a, n);
     switch (model.kind) {
       case "rankOne":
       case "rankK":
-        rec = Math.sqrt(sq(s(g, "m")) + sq(s(g, "n")));
+        rec = Math.sqrt(sq(g0) + sq(g1));
         if (this.#wn) {
           w = model.kind === "rankOne"
-            ? Math.sqrt(sq(s(p, "m")) * sq(s(p, "n")))
-            : lowRankFrobenius(s(p, "m")!, s(p, "n")!, model.N, model.K);
+            ? Math.sqrt(sq(p0) * sq(p1))
+            : lowRankFrobenius(p0, p1, model.N, model.K);
         }
         break;
       case "fullRank":
-        rec = Math.sqrt(sq(s(g, "W")));
-        if (this.#wn) w = Math.sqrt(sq(s(p, "W")));
+        rec = Math.sqrt(sq(g0));
+        if (this.#wn) w = Math.sqrt(sq(p0));
         break;
       case "lowRank":
-        rec = Math.sqrt(sq(s(g, "S_l"))) + Math.sqrt(sq(s(g, "S_r")));
-        if (this.#wn) w = lowRankFrobenius(s(p, "S_l")!, s(p, "S_r")!, model.N, model.K);
+        rec = Math.sqrt(sq(g0)) + Math.sqrt(sq(g1));
+        if (this.#wn) w = lowRankFrobenius(p0, p1, model.N, model.K);
         break;
     }
-    return [total, rec, w];
+    return [rec, w];
   }
 
   /** Runs one epoch: forward + BPTT + records + optimiser step. Returns false when finished. */
@@ -312,7 +332,7 @@ export class Trainer {
       drawEpochNoise(task, model.N, rng, this.#r0, this.#noise);
     }
     const loss = engine.run(p, this.grad, this.#r0, this.#noise);
-    const [gn, rec, wn] = this.#norms();
+    const gn = Math.sqrt(sq(this.grad));
     const R = this.result;
     if (!Number.isFinite(loss) || !Number.isFinite(gn)) {
       R.status = "diverged";
@@ -322,6 +342,7 @@ export class Trainer {
     }
     const last = e === this.#end - 1;
     if (e % this.#every === 0 || last) {
+      const [rec, wn] = this.#recNorms();
       const h = R.history;
       h.epoch.push(e);
       h.loss.push(loss);
@@ -329,6 +350,16 @@ export class Trainer {
       h.gradNorm.push(gn);
       h.recGradNorm.push(rec);
       if (this.#wn) h.recWeightNorm.push(wn);
+      if (this.#fsc) {
+        const N = model.N;
+        const F = rankOneFlow(
+          p.subarray(0, N),
+          p.subarray(N, 2 * N),
+          p.subarray(2 * N, 3 * N),
+          this.#kgrid,
+        );
+        h.flowSignChanges.push(countSignChanges(F));
+      }
     }
     if (this.#ck.has(e)) R.checkpoints.push({ epoch: e, params: unpackParams(layout, p) });
     if (this.#st.has(e)) {

@@ -17,6 +17,8 @@ export interface PoolOptions {
   concurrency?: number;
   /** Called after each finished job with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Called with (index, result) as soon as each job finishes (before the pool resolves). */
+  onResult?: (index: number, result: unknown) => void;
 }
 
 function defaultConcurrency(): number {
@@ -67,6 +69,12 @@ export async function runInWorkers<A, R>(
             return;
           }
           results[m.id] = m.result as R;
+          try {
+            opts.onResult?.(m.id, m.result);
+          } catch (e) {
+            reject(e);
+            return;
+          }
           done++;
           opts.onProgress?.(done, args.length);
           if (done === args.length) resolve();
@@ -148,24 +156,23 @@ export async function runSweep<A, R>(
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  const wrapped = todo.map((j, k) => ({ k, arg: j.arg }));
-  let chain = Promise.resolve();
-  const conc = opts.concurrency ?? defaultConcurrency();
-  // Run in chunks of `conc` so that results are written as soon as each chunk finishes.
-  for (let s = 0; s < wrapped.length; s += conc) {
-    const chunk = wrapped.slice(s, s + conc);
-    const res = await runInWorkers<A, R>(module, fn, chunk.map((c) => c.arg), {
-      concurrency: conc,
-    });
-    for (let i = 0; i < chunk.length; i++) {
-      const job = todo[chunk[i].k];
-      have.set(job.key, res[i]);
-      const line = JSON.stringify({ key: job.key, result: res[i] }) + "\n";
-      chain = chain.then(() => Deno.writeTextFile(opts.file, line, { append: true }));
-    }
-    await chain;
-    opts.onProgress?.(Math.min(s + conc, wrapped.length), wrapped.length);
-  }
+  // One pool for all remaining jobs; each result is appended to the file as soon as it arrives.
+  let chain: Promise<void> = Promise.resolve();
+  let writeError: unknown = null;
+  await runInWorkers<A, R>(module, fn, todo.map((j) => j.arg), {
+    concurrency: opts.concurrency,
+    onProgress: opts.onProgress,
+    onResult: (i, result) => {
+      const job = todo[i];
+      have.set(job.key, result as R);
+      const line = JSON.stringify({ key: job.key, result }) + "\n";
+      chain = chain.then(() => Deno.writeTextFile(opts.file, line, { append: true })).catch((e) => {
+        writeError ??= e;
+      });
+    },
+  });
+  await chain;
+  if (writeError !== null) throw writeError;
   const out = new Map<string, R>();
   for (const j of jobs) out.set(j.key, have.get(j.key) as R);
   return out;
