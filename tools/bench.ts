@@ -53,14 +53,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(`== deno bench ${benches.join(" ")}`);
     if (await deno(["bench", ...BENCH_FLAGS, ...benches]) !== 0) failed++;
   }
-  for (const script of await files("_compare.ts", only)) {
+  const scripts = await files("_compare.ts", only);
+  for (const script of scripts) {
     console.log(`== ${script}`);
     if (await deno(["run", ...BENCH_FLAGS, script]) !== 0) {
       console.error(`bench: ${script} failed`);
       failed++;
     }
   }
-  if (!benches.length && failed === 0) console.log("bench: no bench files found");
+  if (!benches.length && !scripts.length) console.log("bench: no bench files found");
   return failed ? 1 : 0;
 }
 

@@ -308,6 +308,12 @@ export async function checkReport(
   }
   pages.sort();
   await Deno.mkdir(screenshotDir, { recursive: true });
+  const shots = new Set(pages.map((p) => p.replace(/\.html$/, ".png")));
+  for await (const e of Deno.readDir(screenshotDir)) {
+    if (e.isFile && e.name.endsWith(".png") && !shots.has(e.name)) {
+      await Deno.remove(`${screenshotDir}/${e.name}`); // stale: its page is gone
+    }
+  }
   const browser = await Browser.launch();
   const results: PageCheck[] = [];
   try {

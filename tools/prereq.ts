@@ -64,7 +64,8 @@ export async function run(
     const reason = e instanceof Deno.errors.NotFound
       ? "not found"
       : e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-      ? "not permitted to run it"
+      ? "not allowed by --allow-run: the deno tasks may run only /usr/bin/python3, " +
+        "/usr/bin/chromium and deno; use `deno run` with your own --allow-run for another path"
       : String((e as Error).message ?? e);
     return { code: 127, stdout: "", stderr: `${cmd}: ${reason}` };
   }

@@ -1,5 +1,5 @@
 /**
- * `deno task reproduce [NOTEBOOK|FOLDER ...] [--out DIR] [--timeout SECONDS]`
+ * `deno task reproduce [NOTEBOOK|FOLDER ...] [--out DIR] [--timeout SECONDS] [--verbose]`
  *
  * Checks the prerequisites, executes the notebooks headlessly at the current scale
  * (`GHOSTLAB_SCALE`, default quick) with tools/run_notebooks.py, then builds the static report
@@ -24,6 +24,8 @@ export interface ReproduceArgs {
   out: string;
   /** Per-cell timeout in seconds, if given. */
   timeout?: number;
+  /** Print per-cell progress. */
+  verbose: boolean;
 }
 
 async function notebooksIn(dir: string): Promise<string[]> {
@@ -42,19 +44,23 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   const paths: string[] = [];
   let out = `${ROOT}/build`;
   let timeout: number | undefined;
+  let verbose = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--out") out = argv[++i] ? abs(argv[i]) : "";
+    if (a === "--verbose" || a === "-v") verbose = true;
+    else if (a === "--out") out = argv[++i] ? abs(argv[i]) : "";
     else if (a === "--timeout") {
       timeout = Number(argv[++i]);
       if (!(timeout > 0)) throw new RangeError(`--timeout must be > 0 seconds, got ${argv[i]}`);
     } else if (a.startsWith("--")) {
-      throw new RangeError(`unknown option ${a} (valid: --out DIR, --timeout SECONDS)`);
+      throw new RangeError(
+        `unknown option ${a} (valid: --out DIR, --timeout SECONDS, --verbose)`,
+      );
     } else paths.push(a);
   }
   if (!out) throw new RangeError("--out needs a folder");
   const defaults = await notebooksIn(`${ROOT}/notebooks`);
-  if (paths.length === 0) return { run: defaults, listed: defaults, out, timeout };
+  if (paths.length === 0) return { run: defaults, listed: defaults, out, timeout, verbose };
   const run: string[] = [];
   for (const p of paths) {
     const info = await Deno.stat(p).catch(() => null);
@@ -64,7 +70,7 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   }
   // A subset of notebooks/ keeps the whole folder in the index; other notebooks list themselves.
   const inProject = run.every((p) => defaults.includes(p));
-  return { run, listed: inProject ? defaults : run, out, timeout };
+  return { run, listed: inProject ? defaults : run, out, timeout, verbose };
 }
 
 /** Runs the pipeline; returns the process exit code. */
@@ -90,6 +96,7 @@ export async function reproduce(argv: string[]): Promise<number> {
     notebooks: args.run,
     outDir: executedDir,
     timeout: args.timeout,
+    args: args.verbose ? ["--verbose"] : [],
     inherit: true,
   });
   let entries;

@@ -32,7 +32,9 @@ import argparse
 import json
 import os
 import queue
+import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -51,6 +53,23 @@ def setup_environment() -> None:
         paths.append(os.environ["JUPYTER_PATH"])
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     os.environ["NO_COLOR"] = "1"
+
+
+def forward_stderr(km) -> None:
+    """Copies the kernel's stderr to ours, minus Deno's constant 'unstable' warning."""
+    proc = getattr(km, "provisioner", None)
+    pipe = getattr(getattr(proc, "process", None), "stderr", None)
+    if pipe is None:
+        return
+
+    def pump() -> None:
+        for raw in iter(pipe.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            if '"deno jupyter" is unstable' not in line:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    threading.Thread(target=pump, daemon=True).start()
 
 
 def first_heading(nb) -> str:
@@ -241,10 +260,11 @@ class NotebookRun:
         env = dict(os.environ)
         env["NO_COLOR"] = "1"
         try:
-            km.start_kernel(cwd=str(self.path.parent.resolve()), env=env)
+            km.start_kernel(cwd=str(self.path.parent.resolve()), env=env, stderr=subprocess.PIPE)
         except Exception as e:  # noqa: BLE001 - reported, not raised
             self.failures.append(f"kernel '{self.opts.kernel}' did not start: {e}")
             return self.finish(started)
+        forward_stderr(km)
         kc = km.client()
         kc.start_channels()
         try:

@@ -47,12 +47,19 @@ export interface RunOptions {
   checkpointEvery?: number;
   /** Called after each record. */
   onRecord?: (r: TrainRecord) => void;
-  /** Stop early (checkpoint saved) when this returns true; checked every 100 steps. */
+  /**
+   * Stop early (checkpoint saved) when this returns true; checked every 100 steps, after yielding
+   * to the event loop so that signal handlers can run.
+   */
   shouldStop?: () => boolean;
   /** TF.js backend (default wasm). */
   backend?: GlassyBackend;
   /** {@linkcode runAging} only: pause (checkpoint saved) once this many steps are done. */
   untilStep?: number;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -111,9 +118,12 @@ export async function runLearningCurve(
       if (opts.checkpoint && (tr.steps % every === 0 || tr.steps === steps)) {
         await tr.saveCheckpoint(opts.checkpoint);
       }
-      if (opts.shouldStop && tr.steps % 100 === 0 && opts.shouldStop()) {
-        if (opts.checkpoint) await tr.saveCheckpoint(opts.checkpoint);
-        break;
+      if (opts.shouldStop && tr.steps % 100 === 0) {
+        await yieldToEventLoop(); // lets signal handlers run
+        if (opts.shouldStop()) {
+          if (opts.checkpoint) await tr.saveCheckpoint(opts.checkpoint);
+          break;
+        }
       }
     }
     return curveOf(tr, steps);
@@ -227,9 +237,12 @@ export async function runAging(
         }
       });
       if (tr.steps % every === 0 || tr.steps === until) await save();
-      if (opts.shouldStop && tr.steps % 100 === 0 && opts.shouldStop()) {
-        await save();
-        break;
+      if (opts.shouldStop && tr.steps % 100 === 0) {
+        await yieldToEventLoop(); // lets signal handlers run
+        if (opts.shouldStop()) {
+          await save();
+          break;
+        }
       }
     }
     const lossAt = new Map(tr.records.map((x) => [x.step, x.train]));
