@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ROOT } from "./prereq.ts";
+import { notebooksIn, ROOT } from "./prereq.ts";
 
 /** Where each cell landed in the generated file. */
 export interface CellSpan {
@@ -87,17 +87,6 @@ export function locate(spans: CellSpan[], line: number): { cell: number; line: n
     }
   }
   return null;
-}
-
-/** Notebooks in a folder (not hidden), sorted. */
-async function notebooksIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) {
-      out.push(`${dir}/${e.name}`);
-    }
-  }
-  return out.sort();
 }
 
 /**

@@ -134,3 +134,14 @@ export function plotlyPath(): string {
 export function problemMessage(what: string, problems: string[]): string {
   return `${what} cannot run:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
 }
+
+/** Notebooks in a folder (not hidden), sorted. */
+export async function notebooksIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) {
+      out.push(`${dir}/${e.name}`);
+    }
+  }
+  return out.sort();
+}

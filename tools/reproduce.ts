@@ -10,7 +10,7 @@
  * @module
  */
 
-import { notebookProblems, problemMessage, ROOT } from "./prereq.ts";
+import { notebookProblems, notebooksIn, problemMessage, ROOT } from "./prereq.ts";
 import { buildReport } from "./report.ts";
 import { runNotebooks } from "./runner.ts";
 
@@ -26,16 +26,6 @@ export interface ReproduceArgs {
   timeout?: number;
   /** Print per-cell progress. */
   verbose: boolean;
-}
-
-async function notebooksIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) {
-      out.push(`${dir}/${e.name}`);
-    }
-  }
-  return out.sort();
 }
 
 /** Parses the command line (see the module docs). */

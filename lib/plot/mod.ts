@@ -112,7 +112,7 @@ function titleOf(layout: Layout): string {
  * Builds a Plotly figure.
  *
  * @param data Plotly traces (typed arrays are fine).
- * @param layout Plotly layout; a sensible default template, margins and height are merged in.
+ * @param layout Plotly layout; white background, margins and height are merged in.
  * @returns a {@linkcode Figure} that renders in Jupyter, in the HTML report and in tests.
  */
 export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions = {}): Figure {
@@ -121,7 +121,8 @@ export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions =
   const safeData = jsonSafe(titleObjects(data), digits) as Trace[];
   const safeLayout = jsonSafe(
     titleObjects({
-      template: "plotly_white",
+      paper_bgcolor: "white",
+      plot_bgcolor: "white",
       margin: { l: 70, r: 30, t: 60, b: 60 },
       ...layout,
       height,
