@@ -25,6 +25,7 @@ import {
   pianoRoll,
   polarOrthogonal,
   prepareChoraleData,
+  runAging,
   sha256Hex,
   syntheticChorales,
   transpose,
@@ -409,4 +410,38 @@ Deno.test("training on synthetic chorales lowers the training loss", async () =>
   assert.ok(r.at(-1)!.train < 0.7 * r[0].train, `loss ${r[0].train} → ${r.at(-1)!.train}`);
   assert.ok(Math.abs(r.at(-1)!.tau - (0.05 * 380 + 0.05 * 20 * (2 / Math.PI))) < 0.1);
   tr.dispose();
+});
+
+Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one", async () => {
+  const data = smallData(7);
+  const cfg = {
+    train: { depth: 1, width: 6, eta0: 0.05, warmupSteps: 5, batchSize: 10, recordInterval: 5 },
+    waitSteps: [20, 40],
+    agingFactor: 2,
+    noiseInterval: 10,
+    recordInterval: 5,
+  };
+  const full = await runAging(data, { ...cfg, train: { ...cfg.train, orthInterval: 20 } });
+  assert.equal(full.done, 120);
+  assert.equal(full.curves.length, 2);
+  assert.equal(full.curves[0].steps[0], 1);
+  assert.equal(full.curves[0].steps.length, 8); // 40 aging steps, a record every 5
+  await Deno.mkdir("build", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: "build", prefix: "glassy-aging-" });
+  try {
+    const ckpt = `${dir}/a.ckpt`;
+    const opts = { checkpoint: ckpt, checkpointEvery: 1000 };
+    const c = { ...cfg, train: { ...cfg.train, orthInterval: 20 } };
+    const part = await runAging(data, c, { ...opts, untilStep: 55 });
+    assert.equal(part.done, 55);
+    const rest = await runAging(data, c, opts);
+    assert.equal(rest.done, 120);
+    assert.deepEqual(rest.curves, full.curves);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assert.rejects(
+    runAging(data, { ...cfg, waitSteps: [25], train: { ...cfg.train, orthInterval: 20 } }),
+    /multiples of orthInterval/,
+  );
 });

@@ -63,8 +63,11 @@ export const PAPER_AGING = {
   train: PAPER_LEARNING.train,
   depth: 2,
   widths: [20, 50, 120],
-  /** τ_w ≈ 5, 10, 20, 40 (steps 12 500 … 100 000), each aged 4 τ_w. */
-  waitSteps: [12_500, 25_000, 50_000, 100_000],
+  /**
+   * τ_w ≈ 4.1, 8.9, 19.3, 39.3 (τ = 1.2732 + 0.0004 (s − 5000)), each aged 4 τ_w. Multiples of the
+   * orth interval, so that M is re-orthogonalised at the first aging step as in the reference.
+   */
+  waitSteps: [12_000, 24_000, 50_000, 100_000],
   agingFactor: 4,
   noiseInterval: 2000,
   recordInterval: 500,

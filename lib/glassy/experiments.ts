@@ -7,7 +7,8 @@
  * restarts SGD from a checkpoint saved at τ_w; here the weights at τ_w are stored while the same
  * run continues (constant η after the warm-up, M re-orthogonalised every 200 steps, fresh
  * minibatches), so all waiting times share one trajectory. Waiting times are given in steps and
- * should be multiples of the noise interval so that σ² blocks start at τ_w as in the reference.
+ * must be multiples of the orth interval, so that, as in the reference, M is re-orthogonalised at
+ * the first aging step; σ² blocks always start at τ_w.
  *
  * @module
  */
@@ -191,8 +192,11 @@ export async function runAging(
   if (!(agingFactor > 0)) throw new RangeError(`agingFactor must be > 0, got ${agingFactor}`);
   if (cfg.waitSteps.length === 0) throw new RangeError("waitSteps must be non-empty");
   for (const w of cfg.waitSteps) {
-    if (!Number.isInteger(w) || w < 1) {
-      throw new RangeError(`waitSteps must be integers >= 1, got ${w}`);
+    if (!Number.isInteger(w) || w < 1 || w % train.orthInterval !== 0) {
+      throw new RangeError(
+        `waitSteps must be positive multiples of orthInterval=${train.orthInterval} (so that M is ` +
+          `re-orthogonalised at the first aging step, as in the reference), got ${w}`,
+      );
     }
   }
   const ends = cfg.waitSteps.map((w) => w + Math.round(agingFactor * w));
