@@ -11,18 +11,7 @@ import {
   resultsPath,
   runLearningCurve,
 } from "@lib/glassy/mod.ts";
-
-const SHARED = new URL("../../shared/data/jsb-chorales-quarter.json", import.meta.url).pathname;
-function jsbPath(): string | null {
-  for (const p of [Deno.env.get("GHOSTLAB_JSB_PATH"), SHARED]) {
-    if (!p) continue;
-    try {
-      Deno.statSync(p);
-      return p;
-    } catch { /* next */ }
-  }
-  return null;
-}
+import { jsbPath } from "./helpers.ts";
 
 interface LearningConfig {
   data: { firstChorale: number; nChorales: number; low: number; high: number };

@@ -31,20 +31,7 @@ import {
   transpose,
   useBackend,
 } from "@lib/glassy/mod.ts";
-
-const SHARED = new URL("../../shared/data/jsb-chorales-quarter.json", import.meta.url).pathname;
-
-function jsbPath(): string | null {
-  const env = Deno.env.get("GHOSTLAB_JSB_PATH");
-  for (const p of [env, SHARED]) {
-    if (!p) continue;
-    try {
-      Deno.statSync(p);
-      return p;
-    } catch { /* next */ }
-  }
-  return null;
-}
+import { jsbPath } from "./helpers.ts";
 
 function smallData(seed = 1, low = 60, high = 71): ChoraleData {
   const ds = syntheticChorales(seed, {

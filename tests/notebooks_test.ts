@@ -5,19 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { ROOT } from "../tools/prereq.ts";
+import { notebooksIn, ROOT } from "../tools/prereq.ts";
+import { jsbPath } from "./helpers.ts";
 import { checkNotebooks } from "../tools/check_notebooks.ts";
 import { checkReport } from "../tools/check_report.ts";
 import { readResult } from "../tools/runner.ts";
 
-const JSB_DEFAULT = `${ROOT}/../shared/data/jsb-chorales-quarter.json`;
-
 async function projectNotebooks(): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(`${ROOT}/notebooks`)) {
-    if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) out.push(e.name);
-  }
-  return out.sort();
+  return (await notebooksIn(`${ROOT}/notebooks`)).map((p) => p.slice(p.lastIndexOf("/") + 1));
 }
 
 const notebooks = await projectNotebooks();
@@ -61,10 +56,9 @@ Deno.test("notebooks type-check", async () => {
 
 Deno.test("deno task reproduce runs every notebook at quick scale with all figures", async () => {
   const env: Record<string, string> = { GHOSTLAB_SCALE: "quick", NO_COLOR: "1" };
-  if (!Deno.env.get("GHOSTLAB_JSB_PATH")) {
-    // The chorales: CI and developers keep them beside the project (../shared/data).
-    if (await Deno.stat(JSB_DEFAULT).catch(() => null)) env.GHOSTLAB_JSB_PATH = JSB_DEFAULT;
-  }
+  // The chorales: CI and developers keep them beside the project (../shared/data).
+  const jsb = jsbPath();
+  if (jsb) env.GHOSTLAB_JSB_PATH = jsb;
   const args = useFixture
     ? ["task", "reproduce", "--out", out, `${ROOT}/tests/fixtures`]
     : ["task", "reproduce"];

@@ -108,15 +108,11 @@ export interface TrainRecord {
   test: number;
 }
 
-/** Update directions Σ_b (…)/|b| for a set of columns, in paper orientation (tests, §4.4). */
-export interface UpdateDirections {
-  W: Float64Array;
-  K: Float64Array;
-  J0: Float64Array;
-  J: Float64Array[];
-  M: Float64Array[];
-  h: Float64Array;
-}
+/**
+ * Update directions Σ_b (…)/|b| for a set of columns, in paper orientation (tests, §4.4): one array
+ * per parameter class, shaped like the parameters.
+ */
+export type UpdateDirections = Omit<GlassyParams, "nv" | "w" | "d">;
 
 type T2 = TF.Tensor2D;
 
