@@ -245,17 +245,22 @@ function alphaColors(histories: DescentHistory[]): string[] {
   });
 }
 
+/** One line per gradient-descent history (colour by α, dotted for the simulated gradient). */
+function historyTraces(histories: DescentHistory[], key: "loss" | "r"): Trace[] {
+  const cs = alphaColors(histories);
+  return histories.map((h, i) =>
+    line(h.epoch, h[key], {
+      name: historyName(h),
+      color: cs[i],
+      dash: h.gradient === "simulated" ? "dot" : undefined,
+    })
+  );
+}
+
 /** Figure 2, loss vs epoch: L/T of each gradient-descent history (spec §3 Figure 2). */
 export function lossCurvesFigure(histories: DescentHistory[]): Figure {
-  const cs = alphaColors(histories);
   return figure(
-    histories.map((h, i) =>
-      line(h.epoch, h.loss, {
-        name: historyName(h),
-        color: cs[i],
-        dash: h.gradient === "simulated" ? "dot" : undefined,
-      })
-    ),
+    historyTraces(histories, "loss"),
     {
       title: { text: "Gradient descent on r: loss" },
       xaxis: { title: { text: "epoch" } },
@@ -266,15 +271,8 @@ export function lossCurvesFigure(histories: DescentHistory[]): Figure {
 
 /** Figure 2, r vs epoch (log-y) with r* (solid) and r* / 4 (dashed) (spec §3 Figure 2). */
 export function rTrajectoriesFigure(histories: DescentHistory[], T: number): Figure {
-  const cs = alphaColors(histories);
   return figure(
-    histories.map((h, i) =>
-      line(h.epoch, h.r, {
-        name: historyName(h),
-        color: cs[i],
-        dash: h.gradient === "simulated" ? "dot" : undefined,
-      })
-    ),
+    historyTraces(histories, "r"),
     {
       title: { text: "Gradient descent on r: parameter" },
       xaxis: { title: { text: "epoch" } },
