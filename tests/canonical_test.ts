@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { linspace, logspace } from "../lib/numeric.ts";
 import {
   alphaCritical,
   alphaSweep,
@@ -15,8 +16,6 @@ import {
   gradientDescent,
   gridGradient,
   interactiveGhostFigure,
-  linspace,
-  logspace,
   makeTask,
   measureCriticalAlpha,
   measureTravelTime,

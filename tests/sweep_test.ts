@@ -38,8 +38,9 @@ Deno.test("trainParallel (2 workers) gives exactly the in-thread results", async
 });
 
 Deno.test("runInWorkers: order kept, errors reported with the job", async () => {
+  const numeric = new URL("../lib/numeric.ts", import.meta.url).href;
   const mod = new URL("../lib/rnn/flow.ts", import.meta.url).href;
-  const out = await runInWorkers<number, number[]>(mod, "linspace", [2, 3, 4], { concurrency: 2 })
+  const out = await runInWorkers<number, number[]>(numeric, "linspace", [2, 3, 4], { concurrency: 2 })
     .catch((e) => e);
   assert.ok(out instanceof Error); // linspace needs 3 arguments: called with one → n undefined
   assert.match(String(out), /n must be an integer >= 1/);

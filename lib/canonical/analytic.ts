@@ -10,7 +10,7 @@
  * @module
  */
 
-import { requireFinite, requirePositive } from "./validate.ts";
+import { requireFinite, requirePositive } from "../validate.ts";
 
 /** Options selecting the loss normalisation (spec §1.5–§1.6). */
 export interface NormalizationOptions {

@@ -19,7 +19,8 @@ import {
   rStar,
 } from "./analytic.ts";
 import { simulatedLossAndGradient, type TaskOptions } from "./simulate.ts";
-import { requireFiniteArray, requireInteger, requirePositive } from "./validate.ts";
+import { requireFiniteArray, requireInteger, requirePositive } from "../validate.ts";
+import { logspace } from "../numeric.ts";
 
 /** Options of a single gradient-descent run. */
 export interface DescentOptions {
@@ -212,20 +213,6 @@ export function batchedGradientDescent(opts: BatchOptions): BatchResult {
     stuck: finalR.map((r) => r < zone),
     stuckEpoch,
   };
-}
-
-/** `n` numbers evenly spaced in log10 from 10^a to 10^b (numpy `logspace`). */
-export function logspace(a: number, b: number, n: number): number[] {
-  requireInteger("n", n, 1);
-  if (n === 1) return [10 ** a];
-  return Array.from({ length: n }, (_, i) => 10 ** (a + ((b - a) * i) / (n - 1)));
-}
-
-/** `n` numbers evenly spaced from a to b (numpy `linspace`). */
-export function linspace(a: number, b: number, n: number): number[] {
-  requireInteger("n", n, 1);
-  if (n === 1) return [a];
-  return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 }
 
 /** Options of the Fig 2d learning-rate sweep; defaults are the paper's grid. */

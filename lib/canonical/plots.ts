@@ -10,7 +10,7 @@ import { colors, type Figure, figure, line, markers, type Trace } from "../plot/
 import { flow, flowPoints, noLearningBoundary, passageTime, rStar } from "./analytic.ts";
 import type { DescentHistory, PowerLawFit, SweepResult } from "./learning.ts";
 import { flowTrajectory, type Landscape, type PassageStudy } from "./simulate.ts";
-import { linspace } from "./learning.ts";
+import { linspace } from "../numeric.ts";
 
 const ORANGE = "#ff7f0e";
 const GREY = "#7f7f7f";

@@ -17,7 +17,7 @@ import {
   requireInteger,
   requireNonNegative,
   requirePositive,
-} from "./validate.ts";
+} from "../validate.ts";
 
 /** Parameters of the Euler delayed-activation task (spec §1.3); defaults are the paper's. */
 export interface TaskOptions {

@@ -14,20 +14,6 @@ export interface Grid1D {
 /** The paper's grid: κ = linspace(−15, 15, 1000) (§2.1). */
 export const PAPER_KAPPA_GRID: Grid1D = { min: -15, max: 15, n: 1000 };
 
-/** `linspace(min, max, n)` as a plain array. */
-export function linspace(min: number, max: number, n: number): number[] {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${n}`);
-  if (n === 1) return [min];
-  const out = new Array<number>(n);
-  for (let k = 0; k < n; k++) out[k] = min + (max - min) * (k / (n - 1));
-  return out;
-}
-
-/** `logspace(a, b, n)` = 10^linspace(a, b, n) (numpy's; the papers' learning-rate grids). */
-export function logspace(a: number, b: number, n: number): number[] {
-  return linspace(a, b, n).map((v) => 10 ** v);
-}
-
 /**
  * The rank-one latent flow dκ/dt = F(κ) = −κ + Σᵢ nᵢ tanh(mᵢκ + bᵢ) (§2.1) on the given κ values.
  */

@@ -9,7 +9,8 @@
 import { deriveSeed, Rng } from "../random.ts";
 import { accuracy, drawEpochNoise, makeTask, type Task, type TaskSpec } from "../tasks/mod.ts";
 import { type Engine, makeEngine } from "./engine.ts";
-import { countSignChanges, type Grid1D, linspace, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
+import { countSignChanges, type Grid1D, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
+import { linspace } from "../numeric.ts";
 import {
   initParams,
   type Layout,

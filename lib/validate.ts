@@ -1,5 +1,5 @@
 /**
- * Argument checks shared by the canonical-model modules. Every check throws an error that names the
+ * Argument checks shared by the whole library (one home: every module validates through these). Every check throws an error that names the
  * argument and its valid range.
  *
  * @module
