@@ -1,11 +1,15 @@
 /**
- * `deno task reproduce [NOTEBOOK|FOLDER ...] [--out DIR] [--timeout SECONDS] [--verbose]`
+ * `deno task reproduce [NOTEBOOK|FOLDER ...] [--set NB:name=value ...] [--out DIR]
+ * [--timeout SECONDS] [--verbose]`
  *
  * Checks the prerequisites, executes the notebooks headlessly at the current scale
  * (`GHOSTLAB_SCALE`, default quick) with tools/run_notebooks.py, then builds the static report
  * (`<out>/site/index.html`, one page per notebook). Without arguments every notebook in
  * notebooks/ runs; with arguments only those (a subset run keeps the other notebooks' earlier
- * results in the index). Exit code 1 when a notebook failed, 2 when a prerequisite is missing.
+ * results in the index). `--set NB:name=value` overrides a knob of a notebook's parameters cell
+ * (see tools/parameters.ts): checked here against the notebook's parameters at the current scale,
+ * injected after that cell, recorded in the executed notebook and shown in the report. Exit code 1
+ * when a notebook failed, 2 on a usage error or when a prerequisite is missing.
  *
  * @module
  */
@@ -13,6 +17,8 @@
 import { notebookProblems, notebooksIn, problemMessage, ROOT } from "./prereq.ts";
 import { buildReport } from "./report.ts";
 import { runNotebooks } from "./runner.ts";
+import { scale } from "@lib/config.ts";
+import { injectedCells, notebookParameters, type Override, parseOverride } from "./parameters.ts";
 
 /** Parsed command line of reproduce. */
 export interface ReproduceArgs {
@@ -26,6 +32,8 @@ export interface ReproduceArgs {
   timeout?: number;
   /** Print per-cell progress. */
   verbose: boolean;
+  /** Parameter overrides (`--set`). */
+  overrides: Override[];
 }
 
 /** Parses the command line (see the module docs). */
@@ -35,22 +43,29 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   let out = `${ROOT}/build`;
   let timeout: number | undefined;
   let verbose = false;
+  const overrides: Override[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--verbose" || a === "-v") verbose = true;
+    else if (a === "--set") {
+      if (argv[i + 1] === undefined) throw new RangeError("--set needs NOTEBOOK:name=value");
+      overrides.push(parseOverride(argv[++i]));
+    } else if (a.startsWith("--set=")) overrides.push(parseOverride(a.slice(6)));
     else if (a === "--out") out = argv[++i] ? abs(argv[i]) : "";
     else if (a === "--timeout") {
       timeout = Number(argv[++i]);
       if (!(timeout > 0)) throw new RangeError(`--timeout must be > 0 seconds, got ${argv[i]}`);
     } else if (a.startsWith("--")) {
       throw new RangeError(
-        `unknown option ${a} (valid: --out DIR, --timeout SECONDS, --verbose)`,
+        `unknown option ${a} (valid: --set NB:name=value, --out DIR, --timeout SECONDS, --verbose)`,
       );
     } else paths.push(a);
   }
   if (!out) throw new RangeError("--out needs a folder");
   const defaults = await notebooksIn(`${ROOT}/notebooks`);
-  if (paths.length === 0) return { run: defaults, listed: defaults, out, timeout, verbose };
+  if (paths.length === 0) {
+    return { run: defaults, listed: defaults, out, timeout, verbose, overrides };
+  }
   const run: string[] = [];
   for (const p of paths) {
     const info = await Deno.stat(p).catch(() => null);
@@ -60,7 +75,28 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   }
   // A subset of notebooks/ keeps the whole folder in the index; other notebooks list themselves.
   const inProject = run.every((p) => defaults.includes(p));
-  return { run, listed: inProject ? defaults : run, out, timeout, verbose };
+  return { run, listed: inProject ? defaults : run, out, timeout, verbose, overrides };
+}
+
+/** Checks `--set` overrides against the notebooks to run; the cells to inject per notebook. */
+export async function injections(
+  notebooks: string[],
+  overrides: Override[],
+): Promise<ReturnType<typeof injectedCells>> {
+  const params = new Map();
+  for (const path of notebooks) {
+    const name = path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
+    if (!overrides.some((o) => o.notebook === name)) {
+      params.set(name, []);
+      continue;
+    }
+    try {
+      params.set(name, notebookParameters(JSON.parse(await Deno.readTextFile(path))));
+    } catch (e) {
+      throw new Error(`${name}: its parameters cell cannot take --set: ${(e as Error).message}`);
+    }
+  }
+  return injectedCells(overrides, params, scale());
 }
 
 /** Runs the pipeline; returns the process exit code. */
@@ -82,11 +118,28 @@ export async function reproduce(argv: string[]): Promise<number> {
     return 2;
   }
   const executedDir = `${args.out}/notebooks`;
+  const runnerArgs = args.verbose ? ["--verbose"] : [];
+  if (args.overrides.length) {
+    let inject;
+    try {
+      inject = await injections(args.run, args.overrides);
+    } catch (e) {
+      console.error(`reproduce: ${(e as Error).message}`);
+      return 2;
+    }
+    await Deno.mkdir(executedDir, { recursive: true });
+    const file = `${executedDir}/.overrides.json`;
+    await Deno.writeTextFile(file, JSON.stringify(Object.fromEntries(inject), null, 1));
+    runnerArgs.push("--inject", file);
+    for (const [nb, { overrides }] of inject) {
+      console.log(`overrides for ${nb}: ${JSON.stringify(overrides)}`);
+    }
+  }
   const status = await runNotebooks({
     notebooks: args.run,
     outDir: executedDir,
     timeout: args.timeout,
-    args: args.verbose ? ["--verbose"] : [],
+    args: runnerArgs,
     inherit: true,
   });
   let entries;

@@ -130,6 +130,7 @@ class NotebookRun:
         self.path = path
         self.opts = opts
         self.nb = nbformat.read(str(path), as_version=4)
+        self.overrides = inject_parameters(self.nb, opts.injections.get(path.stem))
         self.cells: dict[str, CellRun] = {}  # msg_id of a cell's or its sync's request -> cell
         self.syncs: dict[str, CellRun] = {}  # msg_id of a sync request -> the cell it follows
         self.by_count: dict[int, CellRun] = {}  # execution count -> cell
@@ -410,6 +411,8 @@ class NotebookRun:
         out_dir = Path(self.opts.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         out_path = out_dir / self.path.name
+        self.nb.metadata.setdefault("ghostlab", {})["scale"] = os.environ.get("GHOSTLAB_SCALE") or "quick"
+        sign(self.nb)
         nbformat.write(self.nb, str(out_path))
         declared = sum(declared_figures(c) for c in self.nb.cells if c.cell_type == "code")
         result = {
@@ -436,9 +439,119 @@ class NotebookRun:
             "declaredFigures": declared,
             "lateOutputs": sum(r.late for r in self.order),
             "scale": os.environ.get("GHOSTLAB_SCALE") or "quick",
+            "overrides": self.overrides,
         }
         (out_dir / (self.path.stem + ".result.json")).write_text(json.dumps(result, indent=1) + "\n")
         return result
+
+
+def inject_parameters(nb, injection) -> dict:
+    """Inserts the ``injected-parameters`` cell (built by tools/parameters.ts) right after the
+    cell tagged ``parameters``; records the overrides in the notebook's metadata. Returns them."""
+    if not injection:
+        return {}
+    import nbformat
+
+    index = next((i for i, c in enumerate(nb.cells)
+                  if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        raise ValueError("no cell tagged 'parameters' to inject overrides after")
+    cell = nbformat.v4.new_code_cell(injection["source"])
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, cell)
+    nb.metadata.setdefault("ghostlab", {})["overrides"] = injection["overrides"]
+    return injection["overrides"]
+
+
+def sign(nb) -> None:
+    """Marks the executed notebook trusted (nbformat's signature), so that Jupyter shows its HTML
+    and script outputs (figures) when it is opened."""
+    try:
+        from nbformat.sign import NotebookNotary
+
+        NotebookNotary().sign(nb)
+    except Exception as e:  # noqa: BLE001 - an untrusted copy still opens, with text outputs
+        print(f"  warning: could not sign the executed notebook: {e}", file=sys.stderr)
+
+
+class ProgressBar:
+    """A one-line progress bar with ETA on stderr (only when stderr is a terminal). The ETA comes
+    from each notebook's previous run time (its ``.result.json``), else from the cells done."""
+
+    def __init__(self, notebooks: list[Path], out_dir: Path) -> None:
+        self.enabled = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        self.expected = []
+        for nb in notebooks:
+            try:
+                prev = json.loads((out_dir / f"{nb.stem}.result.json").read_text())
+                self.expected.append(float(prev.get("seconds") or 0) or None)
+            except (OSError, ValueError):
+                self.expected.append(None)
+        self.total = len(notebooks)
+        self.t0 = time.monotonic()
+        self.index = 0
+        self.started = self.t0
+        self.run: NotebookRun | None = None
+        self.stop = threading.Event()
+        if self.enabled:
+            threading.Thread(target=self.loop, daemon=True).start()
+
+    def begin(self, index: int, run: "NotebookRun") -> None:
+        self.index, self.run, self.started = index, run, time.monotonic()
+
+    def eta(self) -> float | None:
+        now = time.monotonic()
+        known = [e for e in self.expected if e]
+        mean = sum(known) / len(known) if known else None
+        cur = self.expected[self.index] or None
+        run = self.run
+        if cur is None and run is not None:
+            code = sum(1 for c in run.nb.cells if c.cell_type == "code")
+            done = len([r for r in run.order if r.done])
+            if done:
+                cur = (now - self.started) * code / done
+        if cur is None:
+            cur = mean
+        rest = [e or mean for e in self.expected[self.index + 1:]]
+        if cur is None or any(r is None for r in rest):
+            return None
+        return max(cur - (now - self.started), 0) + sum(rest)
+
+    def line(self) -> str:
+        width = 24
+        frac = self.index / max(self.total, 1)
+        run = self.run
+        cells = ""
+        if run is not None:
+            code = sum(1 for c in run.nb.cells if c.cell_type == "code")
+            cells = f" cell {len([r for r in run.order if r.done])}/{code}"
+            if self.expected[self.index]:
+                frac += min((time.monotonic() - self.started) / self.expected[self.index], 0.99) \
+                    / self.total
+        filled = int(frac * width)
+        eta = self.eta()
+        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.index + 1}/{self.total} "
+                f"{run.path.stem if run else ''}{cells} · {clock(time.monotonic() - self.t0)} "
+                f"elapsed · ETA {clock(eta) if eta is not None else '?'}")
+
+    def loop(self) -> None:
+        while not self.stop.wait(1.0):
+            sys.stderr.write("\r\033[K" + self.line())
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.clear()
+
+
+def clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 def parse_args(argv):
@@ -461,7 +574,15 @@ def parse_args(argv):
                    help="seconds to wait for the barrier after each cell (default 30)")
     p.add_argument("--kernel", default="deno", help="kernelspec name (default deno)")
     p.add_argument("-v", "--verbose", action="store_true", help="print per-cell progress")
+    p.add_argument("--inject", help="JSON file: notebook stem -> {source, overrides} of the cell "
+                   "injected after its parameters cell (written by deno task reproduce --set)")
     opts = p.parse_args(argv)
+    opts.injections = {}
+    if opts.inject:
+        try:
+            opts.injections = json.loads(Path(opts.inject).read_text())
+        except (OSError, ValueError) as e:
+            p.error(f"--inject {opts.inject}: {e}")
     for name in ("timeout", "quiet", "startup_timeout", "sync_timeout"):
         if not getattr(opts, name) > 0:
             p.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(opts, name)}")
@@ -491,11 +612,21 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     passed = failed = 0
-    for path in notebooks:
+    bar = ProgressBar(notebooks, Path(opts.out_dir))
+    for index, path in enumerate(notebooks):
         rel = os.path.relpath(path)
         shown = path if rel.startswith("..") else rel
+        bar.clear()
         print(f"RUN  {shown}", flush=True)
-        result = NotebookRun(path, opts).run()
+        try:
+            nbrun = NotebookRun(path, opts)
+        except ValueError as e:
+            failed += 1
+            print(f"FAIL {shown}\n  - {e}", flush=True)
+            continue
+        bar.begin(index, nbrun)
+        result = nbrun.run()
+        bar.clear()
         for w in result["warnings"]:
             print(f"  warning: {w}", flush=True)
         info = (
@@ -510,6 +641,7 @@ def main(argv=None) -> int:
             print(f"FAIL {shown} ({info})", flush=True)
             for f in result["failures"]:
                 print(f"  - {f}", flush=True)
+    bar.close()
     print(f"notebooks: {passed} passed, {failed} failed", flush=True)
     return 1 if failed else 0
 

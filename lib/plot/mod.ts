@@ -22,16 +22,16 @@ export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;
 
 /** The MIME bundle a figure displays as. */
-export interface DisplayBundle {
+export type DisplayBundle = {
   "application/vnd.plotly.v1+json": { data: Trace[]; layout: Layout };
   "text/html": string;
   "text/plain": string;
-}
+};
 
 /** The name of the nbextension file that serves plotly.js to the classic Notebook UI. */
 export const NBEXTENSION_PLOTLY = "ghostlab-plotly.min";
 
-const DISPLAY = Symbol.for("Jupyter.display");
+import { DISPLAY } from "../display.ts";
 
 /** A Plotly figure that displays itself in Jupyter. */
 export interface Figure {
