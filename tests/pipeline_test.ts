@@ -18,6 +18,13 @@ import { readResult, runNotebooks } from "../tools/runner.ts";
 import { checkNotebooks, locate, notebookSource } from "../tools/check_notebooks.ts";
 import { buildReport, describe, patchPage } from "../tools/report.ts";
 import { checkReport } from "../tools/check_report.ts";
+import {
+  injectedCells,
+  notebookParameters,
+  parseOverride,
+  parseParameters,
+} from "../tools/parameters.ts";
+import { formatSeconds, progress, progressLine, show } from "@lib/display.ts";
 
 /** What the Deno kernel does with a displayed object: calls its Symbol.for("Jupyter.display"). */
 const bundleOf = (fig: Figure) =>
@@ -28,6 +35,7 @@ interface Cell {
   md?: string;
   code?: string;
   figures?: number;
+  tags?: string[];
 }
 
 interface Output {
@@ -56,7 +64,10 @@ async function writeNotebook(path: string, cells: Cell[], summary = "test notebo
       c.md !== undefined ? { id: `c${i}`, cell_type: "markdown", metadata: {}, source: c.md } : {
         id: `c${i}`,
         cell_type: "code",
-        metadata: c.figures ? { ghostlab: { figures: c.figures } } : {},
+        metadata: {
+          ...(c.figures ? { ghostlab: { figures: c.figures } } : {}),
+          ...(c.tags ? { tags: c.tags } : {}),
+        },
         execution_count: null,
         outputs: [],
         source: c.code,
@@ -408,9 +419,183 @@ Deno.test("report: title, summary and page patch", () => {
     figures: 0,
     seconds: 1,
     scale: "quick",
+    overrides: { nR: 9 },
   });
+  assert.match(out, /with <code>nR = 9<\/code>/);
   assert.doesNotMatch(out, /require\.min\.js/);
   assert.match(out, /<head>\n<script src="plotly\.min\.js"><\/script>/);
   assert.match(out, /<body a="1">\n<nav/);
   assert.match(out, /&lt;boom&gt;/);
+});
+
+Deno.test("parameters: the parameters cell parses; anything else in it is named", () => {
+  const ps = parseParameters(
+    "// grid\nconst nR = byScale({ quick: 17, paper: 49 }); // number of r values\n\n" +
+      'const rs = [\n  1, 2,\n]; // the r values; a "quoted; thing"\n' +
+      "const fromFile = true; // [paper] read the committed results\n",
+  );
+  assert.deepEqual(ps.map((p) => [p.name, p.value, p.only]), [
+    ["nR", "byScale({ quick: 17, paper: 49 })", undefined],
+    ["rs", "[\n  1, 2,\n]", undefined],
+    ["fromFile", "true", "paper"],
+  ]);
+  assert.equal(ps[1].comment, 'the r values; a "quoted; thing"');
+  assert.throws(() => parseParameters("const a = 1;"), /a needs a one-line `\/\/ comment`/);
+  assert.throws(() => parseParameters("const a = 1; // x\nrun(a);"), /line 2 is not `const/);
+  assert.throws(() => parseParameters("const a = 1; // x\nconst a = 2; // y"), /declared twice/);
+  const nb = (cells: { cell_type: string; source: string; metadata?: { tags?: string[] } }[]) => ({
+    cells,
+  });
+  const imports = { cell_type: "code", source: 'import { x } from "@lib/x.ts";' };
+  assert.throws(
+    () => notebookParameters(nb([imports, { cell_type: "code", source: "const a = 1; // a" }])),
+    /tagged "parameters"/,
+  );
+  assert.throws(
+    () =>
+      notebookParameters(
+        nb([{ cell_type: "code", source: "const a = 1;" }, imports]),
+      ),
+    /imports only/,
+  );
+});
+
+Deno.test("parameters: --set parses and unknown notebooks / names / other-scale knobs are rejected", () => {
+  assert.deepEqual(parseOverride("notebooks/03-x.ipynb:lr=0.01"), {
+    notebook: "03-x",
+    name: "lr",
+    value: 0.01,
+    text: "0.01",
+  });
+  assert.equal(parseOverride("a:opt=adam").value, "adam");
+  assert.deepEqual(parseOverride("a:rs=[1,2]").value, [1, 2]);
+  assert.throws(() => parseOverride("lr=0.01"), /expected NOTEBOOK:name=value/);
+  assert.throws(() => parseOverride("a:x=1 2"), /must be JSON/);
+  const params = new Map([[
+    "03-x",
+    parseParameters("const lr = 0.1; // rate\nconst cached = true; // [paper] read results"),
+  ]]);
+  assert.throws(
+    () => injectedCells([parseOverride("04-y:lr=1")], params, "quick"),
+    /no notebook 04-y in this run \(notebooks: 03-x\)/,
+  );
+  assert.throws(
+    () => injectedCells([parseOverride("03-x:eta=1")], params, "quick"),
+    /03-x has no parameter eta \(at quick scale: lr\)/,
+  );
+  assert.throws(
+    () => injectedCells([parseOverride("03-x:cached=false")], params, "quick"),
+    /cached is used only at paper scale/,
+  );
+  const cells = injectedCells([parseOverride("03-x:cached=false")], params, "paper");
+  assert.deepEqual(cells.get("03-x")!.overrides, { cached: false });
+  assert.match(cells.get("03-x")!.source, /^const cached = false;$/m);
+});
+
+Deno.test("reproduce --set: the override changes the computed output and is recorded", async () => {
+  const dir = await tmpDir("params-");
+  const nbPath = `${dir}/p1.ipynb`;
+  await writeNotebook(nbPath, [
+    { md: "# Parameters" },
+    { code: 'import { md, show } from "@lib/display.ts";' },
+    { code: 'const n = 3; // how many\nconst label = "sum"; // the label', tags: ["parameters"] },
+    { code: "await show(md`${label} = ${2 * n}`);" },
+  ]);
+  const reproduce = (...set: string[]) =>
+    new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read=.",
+        "--allow-write=build",
+        "--allow-run=/usr/bin/python3,deno",
+        "--allow-env=GHOSTLAB_*",
+        "tools/reproduce.ts",
+        "--out",
+        `${dir}/out`,
+        nbPath,
+        ...set.flatMap((s) => ["--set", s]),
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", GHOSTLAB_SCALE: "quick" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  const text = async () =>
+    codeCells(await readNotebook(`${dir}/out/notebooks/p1.ipynb`)).map((c) =>
+      (c.outputs ?? []).map(plain).join("")
+    );
+  let r = await reproduce();
+  assert.equal(r.code, 0, dec(r.stdout) + dec(r.stderr));
+  assert.deepEqual((await text()).at(-1), "sum = 6");
+  r = await reproduce("p1:n=5", "p1:label=total");
+  assert.equal(r.code, 0, dec(r.stdout) + dec(r.stderr));
+  assert.deepEqual((await text()).at(-1), "total = 10");
+  const nb = JSON.parse(await Deno.readTextFile(`${dir}/out/notebooks/p1.ipynb`));
+  const injected = nb.cells[3];
+  assert.deepEqual(injected.metadata.tags, ["injected-parameters"]);
+  assert.equal(nb.cells[2].metadata.tags[0], "parameters");
+  assert.deepEqual(nb.metadata.ghostlab.overrides, { n: 5, label: "total" });
+  assert.deepEqual((await readResult(`${dir}/out/notebooks`, "p1.ipynb")).overrides, {
+    n: 5,
+    label: "total",
+  });
+  const index = await Deno.readTextFile(`${dir}/out/site/index.html`);
+  assert.match(index, /<code>n = 5<\/code>, <code>label = &quot;total&quot;<\/code>/);
+  // A value of another type than the default fails the notebook with a message naming both.
+  r = await reproduce("p1:n=true");
+  assert.equal(r.code, 1);
+  const res = await readResult(`${dir}/out/notebooks`, "p1.ipynb");
+  assert.match(res.failures.join(";"), /--set p1:n=true: n must keep the type of its default 3/);
+  // Unknown names are rejected before anything runs.
+  r = await reproduce("p1:m=1");
+  assert.equal(r.code, 2);
+  assert.match(dec(r.stderr), /p1 has no parameter m \(at quick scale: n, label\)/);
+});
+
+Deno.test("display: plain text outside the kernel; progress validates and prints its last line", async () => {
+  const logged: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => logged.push(a.join(" "));
+  try {
+    await show("**x** = 1");
+    await show(figure([line([0, 1], [1, 2])], { title: "t" }));
+    const p = progress("work", 4, 0);
+    for (let i = 1; i <= 4; i++) await p.update(i);
+    await p.done("ok");
+    await p.done("twice");
+  } finally {
+    console.log = orig;
+  }
+  assert.equal(logged.length, 3);
+  assert.equal(logged[0], "**x** = 1");
+  assert.equal(logged[1], "Figure: t (1 traces)");
+  assert.match(logged[2], /^work: 4\/4 \([\d.e+]+\/s, done in \d+ s\) — ok$/);
+  assert.throws(() => progress("x", 0), /total must be an integer >= 1, got 0/);
+  assert.throws(() => progress("x", 2, -1), /minIntervalMs must be a finite number >= 0/);
+  assert.equal(progressLine("a", 1, 4, 2), "a: 1/4 (0.500/s, ETA 6 s)");
+  assert.equal(progressLine("a", 0, 4, 2), "a: 0/4 (0.00/s, ETA ?)");
+  assert.equal(formatSeconds(4000), "66.7 min");
+});
+
+Deno.test("display: in the kernel a progress line is one output, updated to its final text", async () => {
+  const dir = await tmpDir("progress-");
+  await writeNotebook(`${dir}/prog.ipynb`, [
+    { md: "# Progress" },
+    { code: 'import { progress, show } from "@lib/display.ts";' },
+    {
+      code: 'const p = progress("steps", 20, 0);\n' +
+        "for (let i = 1; i <= 20; i++) {\n  await new Promise((r) => setTimeout(r, 10));\n" +
+        '  await p.update(i, `at ${i}`);\n}\nawait p.done("finished");\nawait show("after");',
+    },
+    { code: 'await show("next cell");' },
+  ]);
+  const r = await runNotebooks({ notebooks: [`${dir}/prog.ipynb`], outDir: `${dir}/out` });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const cells = codeCells(await readNotebook(`${dir}/out/prog.ipynb`));
+  const outs = cells[1].outputs!.map(plain);
+  assert.equal(outs.length, 2, JSON.stringify(outs));
+  assert.match(outs[0], /^steps: 20\/20 \(.*done in \d+ s\) — finished$/);
+  assert.equal(outs[1], "after");
+  assert.deepEqual(cells[2].outputs!.map(plain), ["next cell"]);
 });

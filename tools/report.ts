@@ -21,6 +21,8 @@ export interface RunResult {
   declaredFigures: number;
   lateOutputs: number;
   scale: string;
+  /** Parameters overridden with `deno task reproduce --set` (absent or empty: none). */
+  overrides?: Record<string, unknown>;
 }
 
 /** One line of the report index. */
@@ -36,6 +38,8 @@ export interface ReportEntry {
   figures: number;
   seconds: number | null;
   scale: string | null;
+  /** Parameters overridden with `--set` in the run shown. */
+  overrides: Record<string, unknown>;
 }
 
 /** Minimal notebook shape read here. */
@@ -95,8 +99,19 @@ export function patchPage(html: string, entry: ReportEntry): string {
   const bar = `<nav class="ghostlab-nav" style="font:14px sans-serif;padding:8px 16px;` +
     `border-bottom:1px solid #ddd"><a href="index.html">&larr; ghostlab report</a> &middot; ` +
     `<span class="ghostlab-status ${entry.status.replace(" ", "-")}">${entry.status}</span>` +
-    `${entry.scale ? ` &middot; scale ${esc(entry.scale)}` : ""}${failures}</nav>`;
+    `${entry.scale ? ` &middot; scale ${esc(entry.scale)}` : ""}${
+      overridesText(entry.overrides, " &middot; ")
+    }${failures}</nav>`;
   return out.replace(/<body([^>]*)>/i, (m) => `${m}\n${bar}`);
+}
+
+/** `--set` overrides as `with name = value, …` (empty when there are none). */
+export function overridesText(overrides: Record<string, unknown>, prefix = ""): string {
+  const items = Object.entries(overrides);
+  if (!items.length) return "";
+  return `${prefix}<span class="ghostlab-overrides">with ${
+    items.map(([k, v]) => `<code>${esc(k)} = ${esc(JSON.stringify(v))}</code>`).join(", ")
+  }</span>`;
 }
 
 /** The index page listing every notebook. */
@@ -107,7 +122,7 @@ export function indexPage(entries: ReportEntry[]): string {
     }</a><div class="file">${esc(e.notebook)}</div></td><td>${esc(e.summary)}</td>` +
     `<td class="status">${e.status}</td><td>${e.figures}</td><td>${
       e.seconds === null ? "" : e.seconds.toFixed(0) + " s"
-    }</td><td>${e.scale ?? ""}</td></tr>`
+    }</td><td>${e.scale ?? ""}${overridesText(e.overrides, "<br>")}</td></tr>`
   ).join("\n");
   const passed = entries.filter((e) => e.status === "passed").length;
   return `<!DOCTYPE html>
@@ -170,6 +185,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportEntry[]> {
       figures: hasExecuted ? result!.figures : 0,
       seconds: hasExecuted ? result!.seconds : null,
       scale: hasExecuted ? result!.scale : null,
+      overrides: hasExecuted ? result!.overrides ?? {} : {},
     });
     sources.push(src);
   }
