@@ -12,7 +12,14 @@
  */
 
 import { NBEXTENSION_PLOTLY } from "@lib/plot/mod.ts";
-import { notebookProblems, plotlyPath, problemMessage, python, ROOT } from "./prereq.ts";
+import {
+  notebookProblems,
+  notebookUiProblems,
+  plotlyPath,
+  problemMessage,
+  python,
+  ROOT,
+} from "./prereq.ts";
 
 /** The JUPYTER_PATH that exposes the project's kernelspec and nbextension (then `existing`). */
 export function jupyterPath(existing?: string): string {
@@ -32,18 +39,7 @@ export async function installNbextension(): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const problems = await notebookProblems();
-  const ui = await new Deno.Command(python(), {
-    args: ["-c", "import notebook.notebookapp"],
-    stdout: "null",
-    stderr: "null",
-  }).output().catch(() => ({ code: 1 }));
-  if (ui.code !== 0) {
-    problems.push(
-      "the classic Notebook UI is missing: `sudo apt-get install -y --no-install-recommends " +
-        "jupyter-notebook` (Debian/Ubuntu) or `pip install 'notebook<7'`.",
-    );
-  }
+  const problems = [...await notebookProblems(), ...await notebookUiProblems()];
   if (problems.length) {
     console.error(problemMessage("deno task notebook", problems));
     return 2;

@@ -115,6 +115,18 @@ export async function notebookProblems(py: string = python()): Promise<string[]>
   return problems;
 }
 
+/** Install hint for the classic Notebook UI. */
+export const NOTEBOOK_UI_HINT =
+  "the classic Notebook UI is missing: install the package jupyter-notebook " +
+  "(`sudo apt-get install -y --no-install-recommends jupyter-notebook` on Debian/Ubuntu) or " +
+  "`pip install 'notebook<7'` into the Python that has Jupyter";
+
+/** Problems that stop the classic Notebook UI (`jupyter-notebook`) from starting. */
+export async function notebookUiProblems(py: string = python()): Promise<string[]> {
+  const r = await run(py, ["-c", "import notebook.notebookapp"]);
+  return r.code === 0 ? [] : [`${NOTEBOOK_UI_HINT} (${py}: ${r.stderr.trim().split("\n").pop()}).`];
+}
+
 /** Problems that stop the browser check of the report (empty when all is well). */
 export async function browserProblems(bin: string = chromium()): Promise<string[]> {
   const r = await run(bin, ["--version"]);
