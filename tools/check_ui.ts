@@ -108,7 +108,7 @@ function expectedOutputs(src: string): number | null {
   return (src.match(/await (show|award)\(/g) ?? []).length;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -305,7 +305,7 @@ export async function checkUi(opts: UiOptions = {}): Promise<UiNotebook[]> {
     }], "A new notebook")),
   );
   await installNbextension();
-  const port = await freePort();
+  const port = freePort();
   const token = crypto.randomUUID().replaceAll("-", "");
   let root = false;
   try {
