@@ -599,3 +599,93 @@ Deno.test("display: in the kernel a progress line is one output, updated to its 
   assert.equal(outs[1], "after");
   assert.deepEqual(cells[2].outputs!.map(plain), ["next cell"]);
 });
+
+Deno.test("git clean filter: .gitattributes strips notebook outputs; clean notebooks pass byte for byte", async () => {
+  const dir = await tmpDir("strip-");
+  const clean = await Deno.readTextFile(`${ROOT}/notebooks/01-ghost-points.ipynb`);
+  const nb = JSON.parse(clean);
+  const code = nb.cells.findIndex((c: { cell_type: string }) => c.cell_type === "code");
+  nb.cells[code].outputs = [{ output_type: "stream", name: "stdout", text: ["x\n"] }];
+  nb.cells[code].execution_count = 7;
+  nb.cells[code].metadata.scrolled = true;
+  nb.metadata.signature = "sha256:0";
+  const dirty = `${dir}/dirty.ipynb`;
+  await Deno.writeTextFile(dirty, JSON.stringify(nb, null, 1));
+  const git = async (args: string[], file: string) => {
+    const r = await new Deno.Command("git", {
+      args: [
+        "-c",
+        "filter.ghostlab-nbstrip.clean=/usr/bin/python3 tools/nbstrip.py",
+        ...args,
+        file,
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    return new TextDecoder().decode(r.stdout).trim();
+  };
+  // What git would store for a notebook path (the filter applies through .gitattributes).
+  const path = "--path=notebooks/99-any.ipynb";
+  const stored = await git(["hash-object", path], dirty);
+  await Deno.writeTextFile(`${dir}/clean.ipynb`, clean);
+  assert.equal(stored, await git(["hash-object", "--no-filters"], `${dir}/clean.ipynb`));
+  assert.equal(
+    await git(["hash-object", path], `${dir}/clean.ipynb`),
+    await git(["hash-object", "--no-filters"], `${dir}/clean.ipynb`),
+  );
+  // Not a notebook: passes unchanged.
+  await Deno.writeTextFile(`${dir}/x.ipynb`, "{ not json");
+  assert.equal(
+    await git(["hash-object", path], `${dir}/x.ipynb`),
+    await git(["hash-object", "--no-filters"], `${dir}/x.ipynb`),
+  );
+});
+
+Deno.test("install script: a no-op here, a clear error for an unknown profile", async () => {
+  const run = (args: string[]) =>
+    new Deno.Command("bash", {
+      args: ["tools/install.sh", ...args],
+      cwd: ROOT,
+      env: { GHOSTLAB_NO_INSTALL: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  const bad = await run(["tests"]);
+  assert.equal(bad.code, 2);
+  assert.match(
+    dec(bad.stderr),
+    /unknown profile 'tests' \(valid: reproduce, notebook, test, bench\)/,
+  );
+  const ok = await run(["reproduce"]);
+  assert.equal(ok.code, 0, dec(ok.stdout) + dec(ok.stderr));
+  assert.match(dec(ok.stdout), /install: all prerequisites present \(reproduce\)/);
+  // The README's Quick start opens with exactly the two commands of tools/run.sh.
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  const block = /^## Quick start\n\n```sh\n([\s\S]*?)```/m.exec(readme);
+  assert.ok(block, "README: ## Quick start must open with a ```sh block");
+  const cmds = block[1].split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter(Boolean);
+  assert.deepEqual(cmds, ["bash tools/run.sh reproduce", "bash tools/run.sh test"]);
+});
+
+Deno.test("runner: executed notebooks are signed (trusted by Jupyter)", async () => {
+  const dir = await tmpDir("trust-");
+  await writeNotebook(`${dir}/t.ipynb`, [
+    { md: "# Trust" },
+    { code: 'import { show } from "@lib/display.ts";\nawait show("hello");' },
+  ]);
+  const r = await runNotebooks({ notebooks: [`${dir}/t.ipynb`], outDir: `${dir}/out` });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const check = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      "import sys, nbformat; from nbformat.sign import NotebookNotary\n" +
+      "nb = nbformat.read(sys.argv[1], 4); print(NotebookNotary().check_signature(nb))",
+      `${dir}/out/t.ipynb`,
+    ],
+    stdout: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(check.stdout).trim(), "True");
+});

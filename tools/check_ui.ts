@@ -233,7 +233,10 @@ async function inspect(page: Page, stress: boolean): Promise<Omit<UiRun, "second
     const want = expectedOutputs(c.src);
     if (want !== null && !run.errors.length && c.outputs.length !== want) {
       run.misplaced += Math.abs(c.outputs.length - want);
-      run.misplacedCells.push(`cell ${n}: ${c.outputs.length} outputs, expected ${want}`);
+      run.misplacedCells.push(
+        `cell ${n}: ${c.outputs.length} outputs, expected ${want} (its awaited show/award calls; ` +
+          "notebooks output only through @lib/display.ts, DEVELOPING.md)",
+      );
     }
   });
   return run;

@@ -142,9 +142,14 @@ fi
 if command -v git >/dev/null 2>&1 && git -C "$GHOSTLAB_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
   want_filter="$PY tools/nbstrip.py"
   if [ "$(git -C "$GHOSTLAB_ROOT" config --get filter.ghostlab-nbstrip.clean || true)" != "$want_filter" ]; then
-    say "configuring git: filter.ghostlab-nbstrip (strips notebook outputs when staging)"
-    git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.clean "$want_filter"
-    git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.smudge cat
+    if [ "${GHOSTLAB_NO_INSTALL:-}" = 1 ]; then
+      say "missing (not configured: GHOSTLAB_NO_INSTALL=1): git filter.ghostlab-nbstrip"
+      missing=1
+    else
+        say "configuring git: filter.ghostlab-nbstrip (strips notebook outputs when staging)"
+      git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.clean "$want_filter"
+      git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.smudge cat
+    fi
     did=1
   fi
 fi
