@@ -146,7 +146,7 @@ if command -v git >/dev/null 2>&1 && git -C "$GHOSTLAB_ROOT" rev-parse --git-dir
       say "missing (not configured: GHOSTLAB_NO_INSTALL=1): git filter.ghostlab-nbstrip"
       missing=1
     else
-        say "configuring git: filter.ghostlab-nbstrip (strips notebook outputs when staging)"
+      say "configuring git: filter.ghostlab-nbstrip (strips notebook outputs when staging)"
       git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.clean "$want_filter"
       git -C "$GHOSTLAB_ROOT" config filter.ghostlab-nbstrip.smudge cat
     fi
