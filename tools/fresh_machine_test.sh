@@ -5,7 +5,7 @@
 # each. Needs root, debootstrap and network access to deb.debian.org and the npm registry.
 #
 #   sudo bash tools/fresh_machine_test.sh [--repo PATH] [--ref REF] [--shared PATH] [--dir DIR]
-#                                         [--install-only] [--keep]
+#                                         [--install-only] [--commands N] [--keep]
 #
 #   --repo PATH     git repository to test (default: this one)
 #   --ref REF       commit, branch or tag (default HEAD); uncommitted changes are not included
@@ -13,6 +13,7 @@
 #   --dir DIR       work folder (default /var/tmp/ghostlab-fresh); the root is DIR/root
 #   --install-only  run only the install step of both commands (tools/install.sh with each
 #                   command's profile), then again to check that it is a no-op
+#   --commands N    run only the first N of the two commands (default 2)
 #   --keep          keep DIR/root afterwards (default: removed)
 #
 # Logs: DIR/logs/<n>.log; timings: DIR/logs/times.txt and the last lines printed.
@@ -27,6 +28,7 @@ shared=""
 dir=/var/tmp/ghostlab-fresh
 install_only=0
 keep=0
+only=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --repo) repo="$(cd "$2" && pwd)"; shift 2 ;;
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --install-only) install_only=1; shift ;;
     --keep) keep=1; shift ;;
+    --commands) only="$2"; shift 2 ;;
     *) echo "fresh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -67,6 +70,8 @@ if [ "${#commands[@]}" != 2 ]; then
   echo "fresh: the README's Quick start block has ${#commands[@]} commands, expected 2" >&2
   exit 1
 fi
+
+commands=("${commands[@]:0:$only}")
 
 stamp() { date +%s; }
 t0=$(stamp)
