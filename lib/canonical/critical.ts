@@ -1,8 +1,8 @@
 /**
  * The critical learning rate of the *simulated* canonical model at finite output confidence c
  * (docs/ghost-mechanism.md §1.3, §1.6): gradient descent on r with the exact adjoint gradient of
- * the Euler-discretised task (Δt = 0.1 by default), a stated trapping criterion, a bracket search on
- * α that checks monotonicity and reports non-monotone stretches, and the power law α*(T) = A·T^p
+ * the Euler-discretised task (Δt = 0.1 by default), a stated trapping criterion, a bracket search
+ * on α that checks monotonicity and reports non-monotone stretches, and the power law α*(T) = A·T^p
  * with uncertainties (least-squares residuals and a bootstrap over the starts).
  *
  * Unlike the analytic c → ∞ map ({@linkcode measureCriticalAlpha}), whose exponent is −5 by scale
@@ -137,7 +137,9 @@ export interface SimulatedCriticalMeasurement {
   ratio: number;
   /** Every evaluated α (scan and bisection), sorted by α. */
   evaluations: TrappingEvaluation[];
-  /** Where the trapped fraction decreases between neighbouring evaluated α (reported, not fatal). */
+  /**
+   * Where the trapped fraction decreases between neighbouring evaluated α (reported, not fatal).
+   */
   nonMonotone: NonMonotoneStretch[];
   /** The run options used (defaults filled in). */
   options: ResolvedTrappingOptions;
@@ -175,8 +177,9 @@ function firstCrossing(fractions: number[]): number {
  * in the learning region) are reported in `nonMonotone`, not treated as an error; the result is the
  * first crossing.
  *
- * @throws {RangeError} for T ≤ 0, c ≤ 0 or invalid options; {@linkcode Error} if the lower end of the
- *   bracket is already trapped or no scan point reaches 1/2 (the message says which end to move).
+ * @throws {RangeError} for T ≤ 0, c ≤ 0 or invalid options; {@linkcode Error} if the lower end
+ *   of the bracket is already trapped or no scan point reaches 1/2 (the message says which end to
+ *   move).
  */
 export function measureSimulatedCriticalAlpha(
   T: number,
@@ -357,7 +360,8 @@ function geometricMean(v: number[]): number {
  * each T and fits the power law α* = A·T^p (docs/ghost-mechanism.md §1.6; the analytic c → ∞ law is
  * p = −5, A = 3π⁴/32). Uncertainty: the residual standard error of p and a percentile bootstrap
  * over the starts — each resample redraws the starts of every T with replacement
- * (Rng(deriveSeed(seed, b))), recomputes each α* from the stored per-start trapping flags and refits.
+ * (Rng(deriveSeed(seed, b))), recomputes each α* from the stored per-start trapping flags and
+ * refits.
  *
  * @param onMeasured called after each T (e.g. to update a progress line).
  * @throws {RangeError} for an empty T list, T ≤ 0, c ≤ 0, bootstrap < 1 or invalid options.

@@ -1,8 +1,9 @@
 /**
- * Gradient descent on the single parameter r of the canonical model (docs/ghost-mechanism.md §1.5–§1.6, Fig 2):
- * single runs with full histories (analytic or simulated-loss gradient), batched runs over many
- * (α, r0) pairs, the learning-rate sweep of Fig 2d, the fraction of runs trapped in the no-learning
- * zone and a bisection measurement of the critical learning rate of the analytic map.
+ * Gradient descent on the single parameter r of the canonical model (docs/ghost-mechanism.md
+ * §1.5–§1.6, Fig 2): single runs with full histories (analytic or simulated-loss gradient), batched
+ * runs over many (α, r0) pairs, the learning-rate sweep of Fig 2d, the fraction of runs trapped in
+ * the no-learning zone and a bisection measurement of the critical learning rate of the analytic
+ * map.
  *
  * Losses reported here are the plotted L/T; the gradient used for the update follows the
  * `normalized` flag (default false = the reference code's un-normalised gradient).
@@ -32,7 +33,10 @@ export interface DescentOptions {
   r0?: number;
   /** Number of epochs (gradient steps), default 3000. */
   epochs?: number;
-  /** `"analytic"` (default, docs/ghost-mechanism.md §1.5) or `"simulated"` (adjoint gradient of the Euler loss). */
+  /**
+   * `"analytic"` (default, docs/ghost-mechanism.md §1.5) or `"simulated"` (adjoint gradient of the
+   * Euler loss).
+   */
   gradient?: "analytic" | "simulated";
   /** Descend L/T instead of L (gradient divided by T), default false. */
   normalized?: boolean;
@@ -56,7 +60,8 @@ export interface DescentHistory {
 }
 
 /**
- * Plain gradient descent r ← r − α·dL/dr on the canonical model (docs/ghost-mechanism.md §1.5–§1.6, Fig 2 panels b–c).
+ * Plain gradient descent r ← r − α·dL/dr on the canonical model (docs/ghost-mechanism.md §1.5–§1.6,
+ * Fig 2 panels b–c).
  *
  * @throws {RangeError} for α ≤ 0, T ≤ 0, non-finite r0, or a non-integer epoch count < 0.
  */
@@ -141,9 +146,9 @@ export interface BatchResult {
 }
 
 /**
- * Many independent gradient-descent runs with the analytic gradient (docs/ghost-mechanism.md §1.5) at once, one per
- * (α, r0) pair, with r and L/T recorded at chosen epochs. A run that enters the no-learning zone
- * (gradient exactly 0) is frozen there, so it stops being iterated.
+ * Many independent gradient-descent runs with the analytic gradient (docs/ghost-mechanism.md §1.5)
+ * at once, one per (α, r0) pair, with r and L/T recorded at chosen epochs. A run that enters the
+ * no-learning zone (gradient exactly 0) is frozen there, so it stops being iterated.
  */
 export function batchedGradientDescent(opts: BatchOptions): BatchResult {
   const T = opts.T ?? 100;
@@ -253,8 +258,9 @@ export interface SweepResult {
 }
 
 /**
- * The learning-rate sweep of Fig 2d (docs/ghost-mechanism.md §3 Figure 2): for every α, `starts` runs from
- * r0 = 10r* + N(0, (r* / 10)²) with the analytic gradient; loss L/T mean ± SEM at chosen epochs.
+ * The learning-rate sweep of Fig 2d (docs/ghost-mechanism.md §3 Figure 2): for every α, `starts`
+ * runs from r0 = 10r* + N(0, (r* / 10)²) with the analytic gradient; loss L/T mean ± SEM at chosen
+ * epochs.
  */
 export function alphaSweep(opts: SweepOptions = {}): SweepResult {
   const T = opts.T ?? 100;
@@ -340,8 +346,8 @@ export interface CriticalOptions {
 }
 
 /**
- * Fraction of GD runs (analytic gradient, one per start) that end in the no-learning zone r < r* / 4
- * after `epochs` epochs at learning rate α (docs/ghost-mechanism.md §1.6).
+ * Fraction of GD runs (analytic gradient, one per start) that end in the no-learning zone
+ * r < r* / 4 after `epochs` epochs at learning rate α (docs/ghost-mechanism.md §1.6).
  */
 export function stuckFraction(T: number, alpha: number, opts: CriticalOptions = {}): number {
   requirePositive("alpha", alpha);
@@ -373,8 +379,8 @@ export interface CriticalMeasurement {
 
 /**
  * Measures the critical learning rate by log-bisection on α of the predicate "at least half of the
- * runs end in the no-learning zone" (docs/ghost-mechanism.md §1.6). The initial bracket is [α_c·10⁻⁶, α_c·10⁶] (the
- * analytic value only centres a 12-decade bracket; both ends are checked).
+ * runs end in the no-learning zone" (docs/ghost-mechanism.md §1.6). The initial bracket is
+ * [α_c·10⁻⁶, α_c·10⁶] (the analytic value only centres a 12-decade bracket; both ends are checked).
  *
  * @param relTol stop when hi/lo − 1 < relTol (default 1e-4).
  * @throws {Error} if the bracket does not straddle the transition.
@@ -414,8 +420,9 @@ export interface StuckCurve {
 }
 
 /**
- * Fraction of runs trapped in the no-learning zone for α = ratio·α_c(T), for each ratio (docs/ghost-mechanism.md §1.6:
- * a sharp 0 → 1 step at ratio 1, the same for every T by scale invariance).
+ * Fraction of runs trapped in the no-learning zone for α = ratio·α_c(T), for each ratio
+ * (docs/ghost-mechanism.md §1.6: a sharp 0 → 1 step at ratio 1, the same for every T by scale
+ * invariance).
  */
 export function stuckFractionCurve(
   T: number,

@@ -3,7 +3,8 @@
  * docs/ghost-mechanism.md §1): closed forms (fixed points / ghost, blow-up and passage times, the
  * high-confidence loss landscape, its gradient, the critical learning rate α_c), the Euler
  * delayed-activation task with an exact adjoint gradient, gradient descent on r (single, batched,
- * the Fig 2d sweep), the measured critical learning rate and its power law in T, and figure builders.
+ * the Fig 2d sweep), the measured critical learning rate and its power law in T, and figure
+ * builders.
  *
  * @module
  */

@@ -25,7 +25,9 @@ import { linspace } from "../numeric.ts";
 const ORANGE = "#ff7f0e";
 const GREY = "#7f7f7f";
 
-/** Traces of f(x) = x² + r on [−1, 1] with its fixed points / ghost, for subplot `axis` ("" or "2"). */
+/**
+ * Traces of f(x) = x² + r on [−1, 1] with its fixed points / ghost, for subplot `axis` ("" or "2").
+ */
 function flowPanel(r: number, axis: "" | "2", showlegend: boolean): Trace[] {
   const xs = linspace(-1, 1, 201);
   const ax = { xaxis: `x${axis}`, yaxis: `y${axis}` };
@@ -77,7 +79,8 @@ function flowPanel(r: number, axis: "" | "2", showlegend: boolean): Trace[] {
 
 /**
  * Figure 1: f(x) = x² + r for r = +0.5 (no fixed point, a ghost at x = 0) and r = −0.5 (a stable
- * and an unstable fixed point at ∓√0.5), x ∈ [−1, 1], y ∈ [−1, 2] (docs/ghost-mechanism.md §3 Figure 1).
+ * and an unstable fixed point at ∓√0.5), x ∈ [−1, 1], y ∈ [−1, 2] (docs/ghost-mechanism.md §3
+ * Figure 1).
  */
 export function ghostPointsFigure(rPos = 0.5, rNeg = -0.5): Figure {
   const traces = [...flowPanel(rPos, "", true), ...flowPanel(rNeg, "2", true)];
@@ -96,8 +99,8 @@ export function ghostPointsFigure(rPos = 0.5, rNeg = -0.5): Figure {
 }
 
 /**
- * Passage-time law (docs/ghost-mechanism.md §1.1–§1.2): measured bottleneck passage (−L → L) and blow-up (0 → L) times
- * against π/√r and π/(2√r), log-log over the decades of r in the study.
+ * Passage-time law (docs/ghost-mechanism.md §1.1–§1.2): measured bottleneck passage (−L → L) and
+ * blow-up (0 → L) times against π/√r and π/(2√r), log-log over the decades of r in the study.
  */
 export function passageTimeFigure(study: PassageStudy): Figure {
   return figure([
@@ -189,8 +192,9 @@ export function interactiveGhostFigure(
 }
 
 /**
- * Figure 2, loss landscape (docs/ghost-mechanism.md §1.4 and §3 Figure 2): analytic c → ∞ L/T (black) and simulated
- * Euler landscapes (markers, one per confidence), with r* (orange dashed) and r* / 4 (grey dotted).
+ * Figure 2, loss landscape (docs/ghost-mechanism.md §1.4 and §3 Figure 2): analytic c → ∞ L/T
+ * (black) and simulated Euler landscapes (markers, one per confidence), with r* (orange dashed) and
+ * r* / 4 (grey dotted).
  */
 export function landscapeFigure(
   analytic: { r: number[]; loss: number[] },
@@ -248,7 +252,10 @@ function historyTraces(histories: DescentHistory[], key: "loss" | "r"): Trace[] 
   );
 }
 
-/** Figure 2, loss vs epoch: L/T of each gradient-descent history (docs/ghost-mechanism.md §3 Figure 2). */
+/**
+ * Figure 2, loss vs epoch: L/T of each gradient-descent history (docs/ghost-mechanism.md §3 Figure
+ * 2).
+ */
 export function descentLossFigure(histories: DescentHistory[]): Figure {
   return figure(
     historyTraces(histories, "loss"),
@@ -260,7 +267,10 @@ export function descentLossFigure(histories: DescentHistory[]): Figure {
   );
 }
 
-/** Figure 2, r vs epoch (log-y) with r* (solid) and r* / 4 (dashed) (docs/ghost-mechanism.md §3 Figure 2). */
+/**
+ * Figure 2, r vs epoch (log-y) with r* (solid) and r* / 4 (dashed) (docs/ghost-mechanism.md §3
+ * Figure 2).
+ */
 export function rTrajectoriesFigure(histories: DescentHistory[], T: number): Figure {
   return figure(
     historyTraces(histories, "r"),
@@ -350,8 +360,9 @@ export function gradientFigure(
 }
 
 /**
- * Fraction of runs trapped in the no-learning zone vs α/α_c, one curve per T (docs/ghost-mechanism.md §1.6: sharp
- * transition at α = α_c, identical for every T by scale invariance).
+ * Fraction of runs trapped in the no-learning zone vs α/α_c, one curve per T
+ * (docs/ghost-mechanism.md §1.6: sharp transition at α = α_c, identical for every T by scale
+ * invariance).
  */
 export function stuckFractionFigure(
   curves: { T: number; ratio: number[]; fraction: number[] }[],

@@ -1,9 +1,9 @@
 /**
  * Numerical simulation of the canonical model dx/dt = x² + r:
  *
- * - the Euler-discretised delayed-activation task of the reference code (docs/ghost-mechanism.md §1.3): state, read-out
- *   σ(c(x − x*)), loss L(r) = Δt·Σ(o_k − y_k)², and its exact gradient dL/dr by a hand-derived
- *   adjoint (reverse-mode) pass through the Euler loop, in float64;
+ * - the Euler-discretised delayed-activation task of the reference code (docs/ghost-mechanism.md
+ *   §1.3): state, read-out σ(c(x − x*)), loss L(r) = Δt·Σ(o_k − y_k)², and its exact gradient dL/dr
+ *   by a hand-derived adjoint (reverse-mode) pass through the Euler loop, in float64;
  * - an accurate state-adaptive RK4 integrator of the exact flow, used to measure blow-up and
  *   bottleneck passage times (docs/ghost-mechanism.md §1.1–§1.2).
  *
@@ -191,8 +191,8 @@ let workMask = new Uint8Array(0); // 1 if step k (producing x_k) was not clipped
  *
  * Without noise the forward pass stops at the first step whose output is exactly 1 in float64 while
  * the flow x² + r is positive: x then only grows, so every later output is exactly 1, every later
- * term of the adjoint is exactly 0, and the remaining loss terms are the remaining steps with target
- * 0 — the result is bit-for-bit that of the full loop (checked in tests/canonical_test.ts).
+ * term of the adjoint is exactly 0, and the remaining loss terms are the remaining steps with
+ * target 0 — the result is bit-for-bit that of the full loop (checked in tests/canonical_test.ts).
  */
 export function taskLossAndGradient(r: number, task: CanonicalTask): LossAndGradient {
   const { steps, dt, c, xStar, clip, onset } = task;
@@ -274,9 +274,9 @@ export function simulatedLandscape(
 }
 
 /**
- * Time for the Euler-discretised state (task dynamics, no clipping, no noise) started at x0 to first
- * exceed `threshold`, linearly interpolated inside the crossing step; `Infinity` if it does not
- * within `maxTime` (docs/ghost-mechanism.md §1.2, compare with t_c = arctan(x* / √r)/√r).
+ * Time for the Euler-discretised state (task dynamics, no clipping, no noise) started at x0 to
+ * first exceed `threshold`, linearly interpolated inside the crossing step; `Infinity` if it does
+ * not within `maxTime` (docs/ghost-mechanism.md §1.2, compare with t_c = arctan(x* / √r)/√r).
  */
 export function eulerCrossingTime(
   r: number,
@@ -305,8 +305,8 @@ export function eulerCrossingTime(
 /**
  * Time for the exact flow dx/dt = x² + r to go from `from` to `to` (> from), measured with a
  * state-adaptive classical RK4 integrator (step h/(|x| + √|r|)), the final partial step computed by
- * Simpson's rule on dt/dx = 1/(x² + r) (docs/ghost-mechanism.md §1.1). Used to check the passage law
- * π/√r and the blow-up time π/(2√r) over many decades of r. Returns `Infinity` if `to` is not
+ * Simpson's rule on dt/dx = 1/(x² + r) (docs/ghost-mechanism.md §1.1). Used to check the passage
+ * law π/√r and the blow-up time π/(2√r) over many decades of r. Returns `Infinity` if `to` is not
  * reached (a fixed point blocks the way) within `maxSteps`.
  *
  * @param h relative step (default 1e-3): the step is h times the local time scale.
@@ -359,7 +359,8 @@ export interface FlowTrajectory {
 /**
  * Trajectory x(t) of dx/dt = x² + r from x0 on t ∈ [0, tMax] with `samples` points, by RK4 with
  * `substeps` steps between samples; values above `cap` are replaced by `cap` (blow-up) so that the
- * result stays finite (docs/ghost-mechanism.md §1.1; used by the interactive figure of notebook 01).
+ * result stays finite (docs/ghost-mechanism.md §1.1; used by the interactive figure of notebook
+ * 01).
  */
 export function flowTrajectory(
   r: number,
@@ -418,9 +419,10 @@ export interface PassageStudy {
 }
 
 /**
- * Measures the bottleneck passage time (−L → +L) and the blow-up time (0 → +L) of the exact flow for
- * each r and compares them with π/√r and π/(2√r) (docs/ghost-mechanism.md §1.1–§1.2). The finite window adds a
- * relative bias ≈ 2√r/(πL) to the passage time (√r/(πL)·2 to the blow-up time).
+ * Measures the bottleneck passage time (−L → +L) and the blow-up time (0 → +L) of the exact flow
+ * for each r and compares them with π/√r and π/(2√r) (docs/ghost-mechanism.md §1.1–§1.2). The
+ * finite window adds a relative bias ≈ 2√r/(πL) to the passage time (√r/(πL)·2 to the blow-up
+ * time).
  */
 export function passageTimeStudy(
   rs: ArrayLike<number>,
