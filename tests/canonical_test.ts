@@ -10,6 +10,7 @@ import {
   criticalAlphaFigure,
   crossingTime,
   eulerCrossingTime,
+  finiteCriticalAlphaFigure,
   fitLogLog,
   flow,
   flowPoints,
@@ -33,6 +34,7 @@ import {
   spreadStarts,
   stuckFraction,
   sweepFigure,
+  trappedFractionFigure,
   tStar,
 } from "../lib/canonical/mod.ts";
 
@@ -371,6 +373,12 @@ Deno.test("finite confidence c = 1 (Euler Δt = 0.1, exact adjoint): α* ∝ T^p
     const again = simulatedTrapping(m.T, m.hi, { c: 1 });
     assert.deepEqual(again, ev.find((e) => e.alpha === m.hi)!.trapped);
   }
+  const fig = trappedFractionFigure(law.measurements);
+  assert.deepEqual(
+    fig.data.map((d) => (d.x as number[]).length),
+    law.measurements.map((m) => m.evaluations.length),
+  );
+  assert.equal(finiteCriticalAlphaFigure([law], alphaCritical).data.length, 3);
 });
 
 Deno.test("finite-c arguments: c <= 0, an empty T list and a trapped lower bracket end are named errors", () => {

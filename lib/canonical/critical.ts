@@ -217,7 +217,8 @@ export function measureSimulatedCriticalAlpha(
   if (i < 0) {
     throw new Error(
       `T = ${T}, c = ${o.c}: fewer than half of the runs are trapped anywhere in the bracket ` +
-        `[${qLo}, ${qHi}]·α_c; raise bracket[1] or the number of epochs`,
+        `[${qLo}, ${qHi}]·α_c; raise bracket[1], or, at low confidence where trapped runs ` +
+        `escape the zone again, shorten the runs (epochs) or the trapping window (tailFraction)`,
     );
   }
   let lo = scan[i - 1].alpha;

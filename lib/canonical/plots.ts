@@ -18,7 +18,7 @@ import {
 } from "../plot/mod.ts";
 import { flow, flowPoints, noLearningBoundary, passageTime, rStar } from "./analytic.ts";
 import type { DescentHistory, SweepResult } from "./learning.ts";
-import type { LogLogFit, SimulatedCriticalLaw } from "./critical.ts";
+import type { LogLogFit, SimulatedCriticalLaw, SimulatedCriticalMeasurement } from "./critical.ts";
 import { flowTrajectory, type Landscape, type PassageStudy } from "./simulate.ts";
 import { linspace } from "../numeric.ts";
 
@@ -460,4 +460,29 @@ export function finiteCriticalAlphaFigure(
     xaxis: { type: "log", title: { text: "T" } },
     yaxis: { type: "log", title: { text: "critical α" }, exponentformat: "power" },
   });
+}
+
+/**
+ * Trapped fraction vs α/α_c(T) at every α the bracket search of the simulated model evaluated, one
+ * curve per T (docs/ghost-mechanism.md §1.6): the finite-c counterpart of
+ * {@linkcode stuckFractionFigure}, where decreasing stretches (reported in `nonMonotone`) show.
+ */
+export function trappedFractionFigure(measurements: SimulatedCriticalMeasurement[]): Figure {
+  const cols = colors(measurements.length, "Viridis");
+  const cs = [...new Set(measurements.map((m) => m.c))].join(", ");
+  return figure(
+    measurements.map((m, i) =>
+      line(m.evaluations.map((e) => e.alpha / m.analytic), m.evaluations.map((e) => e.fraction), {
+        name: `T = ${m.T}`,
+        color: cols[i],
+        extra: { mode: "lines+markers", marker: { size: 6, color: cols[i] } },
+      })
+    ),
+    {
+      title: { text: `Simulated model, c = ${cs}: runs trapped vs α / α_c(T)` },
+      xaxis: { type: "log", title: { text: "α / α_c(T)" } },
+      yaxis: { title: { text: "fraction trapped" }, range: [-0.05, 1.05] },
+      shapes: [vline(1, ORANGE, "dash"), hline(0.5, GREY, "dot")],
+    },
+  );
 }
