@@ -6,30 +6,35 @@ import {
   analyticGradient,
   analyticLoss,
   batchedGradientDescent,
+  canonicalTask,
   criticalAlphaFigure,
   crossingTime,
   eulerCrossingTime,
-  fitPowerLaw,
+  finiteCriticalAlphaFigure,
+  fitLogLog,
   flow,
   flowPoints,
   ghostPointsFigure,
   gradientDescent,
   gridGradient,
   interactiveGhostFigure,
-  makeTask,
   measureCriticalAlpha,
+  measureSimulatedCriticalAlpha,
   measureTravelTime,
   noLearningBoundary,
   passageTimeStudy,
   rhoStep,
   rStar,
+  simulatedCriticalAlphaLaw,
   simulatedLandscape,
   simulatedLoss,
   simulatedLossAndGradient,
+  simulatedTrapping,
   simulateTrial,
   spreadStarts,
   stuckFraction,
   sweepFigure,
+  trappedFractionFigure,
   tStar,
 } from "../lib/canonical/mod.ts";
 
@@ -180,7 +185,7 @@ Deno.test("Euler trial: x0 = 0, targets switch after T/Δt, clipping at 1e6", ()
   assert.equal(tr.target[1000], 0);
   assert.equal(tr.target[1001], 1);
   assert.equal(Math.max(...tr.x), 1e6);
-  assert.equal(makeTask().steps, 2000);
+  assert.equal(canonicalTask().steps, 2000);
   const { loss } = simulatedLossAndGradient(rStar(100) * 4, { c: 1 });
   close(tr.loss, loss, 1e-9);
 });
@@ -249,10 +254,10 @@ Deno.test("measured critical α follows α_c ∝ T^-5 (T^-4 for the normalised l
     assert.ok(x.alpha > 0.95 * x.analytic && x.alpha < 1.1 * x.analytic, `T=${x.T}`);
     assert.ok(x.lo < x.hi);
   }
-  const fit = fitPowerLaw(Ts, m.map((x) => x.alpha));
+  const fit = fitLogLog(Ts, m.map((x) => x.alpha));
   close(fit.exponent, -5, 0.02);
   const mn = Ts.map((T) => measureCriticalAlpha(T, { ...opts, normalized: true }));
-  close(fitPowerLaw(Ts, mn.map((x) => x.alpha)).exponent, -4, 0.02);
+  close(fitLogLog(Ts, mn.map((x) => x.alpha)).exponent, -4, 0.02);
   const fig = criticalAlphaFigure(m, alphaCritical, fit);
   assert.equal(fig.data.length, 3);
 });
@@ -314,6 +319,95 @@ Deno.test("invalid arguments throw errors naming the argument and range", () => 
     /recordEpochs entries must be integers in \[0, 10\]/,
   );
   assert.throws(() => alphaSweep({ starts: 0 }), /starts must be an integer >= 1/);
-  assert.throws(() => fitPowerLaw([1, 2], [1, -1]), /y\[1\] must be a finite number > 0/);
+  assert.throws(() => fitLogLog([1, 2], [1, -1]), /y\[1\] must be a finite number > 0/);
   assert.throws(() => measureTravelTime(1, 1, 0), /to must be > from/);
+});
+
+Deno.test("early exit of the adjoint pass is bit-for-bit the full Euler loop", () => {
+  // Noise 1e-300 changes no state bit (|√Δt·ε·ξ| is below every state's ulp for r ≠ 0) but disables
+  // the early exit, so the two calls run the short and the full loop on the same trajectory.
+  for (const T of [10, 100]) {
+    for (const c of [0.01, 0.5, 1, 5, 20]) {
+      for (const f of [-0.5, 0.1, 0.3, 0.9, 1, 1.5, 10]) {
+        const r = f * rStar(T);
+        const fast = simulatedLossAndGradient(r, { T, c });
+        const full = simulatedLossAndGradient(r, { T, c, noise: 1e-300, seed: 1 });
+        assert.equal(fast.loss, full.loss, `loss T=${T} c=${c} r=${f}r*`);
+        assert.equal(fast.gradient, full.gradient, `gradient T=${T} c=${c} r=${f}r*`);
+      }
+    }
+  }
+});
+
+Deno.test("fitLogLog: exponent, prefactor and the residual standard error of a worked example", () => {
+  const exact = fitLogLog([1, 2, 4, 8], [3, 3 / 32, 3 / 1024, 3 / 32768]);
+  close(exact.exponent, -5, 1e-12);
+  close(exact.prefactor, 3, 1e-12);
+  close(exact.exponentSE, 0, 1e-7);
+  // log x = 0, 1, 2 and log y = 0, 1, 3: slope 3/2, residuals (1/6, −1/3, 1/6), SE = √(1/12).
+  const f = fitLogLog([1, Math.E, Math.E ** 2], [1, Math.E, Math.E ** 3]);
+  close(f.exponent, 1.5, 1e-12);
+  close(f.exponentSE, Math.sqrt(1 / 12), 1e-12);
+  assert.ok(Number.isNaN(fitLogLog([1, 2], [1, 2]).exponentSE));
+});
+
+Deno.test("finite confidence c = 1 (Euler Δt = 0.1, exact adjoint): α* ∝ T^p with |p + 5| ≤ 0.5", () => {
+  const Ts = [25, 50, 100, 200];
+  const law = simulatedCriticalAlphaLaw(Ts, { c: 1, bootstrap: 200 });
+  assert.ok(
+    Math.abs(law.fit.exponent + 5) <= 0.5,
+    `fitted exponent ${law.fit.exponent} (bootstrap 95 % ${law.bootstrap.exponent})`,
+  );
+  const [lo, hi] = law.bootstrap.exponent;
+  assert.ok(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi));
+  for (const m of law.measurements) {
+    // The bracket search: lo < α* < hi, and every evaluation at or below lo is under 1/2 (first
+    // crossing); every decrease of the fraction along α is reported, and nothing else.
+    assert.ok(m.lo < m.alpha && m.alpha < m.hi && m.hi / m.lo - 1 <= 0.02, `T=${m.T}`);
+    const ev = m.evaluations;
+    for (const e of ev) if (e.alpha <= m.lo) assert.ok(e.fraction < 0.5, `T=${m.T} α=${e.alpha}`);
+    assert.ok(ev.find((e) => e.alpha === m.hi)!.fraction >= 0.5);
+    const drops = ev.slice(1).filter((e, k) => e.fraction < ev[k].fraction).map((e) => e.alpha);
+    assert.deepEqual(m.nonMonotone.map((s) => s.alphaTo), drops);
+    // The criterion itself: at hi at least half of the runs stay in the zone for the last quarter.
+    const again = simulatedTrapping(m.T, m.hi, { c: 1 });
+    assert.deepEqual(again, ev.find((e) => e.alpha === m.hi)!.trapped);
+  }
+  const fig = trappedFractionFigure(law.measurements);
+  assert.deepEqual(
+    fig.data.map((d) => (d.x as number[]).length),
+    law.measurements.map((m) => m.evaluations.length),
+  );
+  assert.equal(finiteCriticalAlphaFigure([law], alphaCritical).data.length, 3);
+});
+
+Deno.test("finite-c arguments: c <= 0, an empty T list and a trapped lower bracket end are named errors", () => {
+  assert.throws(
+    () => simulatedCriticalAlphaLaw([25, 50], { c: 0 }),
+    /c must be a finite number > 0/,
+  );
+  assert.throws(
+    () => simulatedCriticalAlphaLaw([25, 50], { c: -1 }),
+    /c must be a finite number > 0/,
+  );
+  assert.throws(() => simulatedCriticalAlphaLaw([], { c: 1 }), /Ts must be a non-empty array/);
+  assert.throws(() => simulatedCriticalAlphaLaw([25], { c: 1 }), /Ts must hold at least 2/);
+  assert.throws(() => measureSimulatedCriticalAlpha(25, { c: NaN }), /c must be a finite number/);
+  assert.throws(() => simulatedTrapping(25, 1e-7, { c: 1, tailFraction: 0 }), /tailFraction/);
+  assert.throws(
+    () => measureSimulatedCriticalAlpha(10, { c: 1, bracket: [3, 30], scanPoints: 2, starts: 4 }),
+    /already trapped at the lower end .* lower bracket\[0\]/,
+  );
+});
+
+Deno.test("finite c → analytic α_c as c grows, once Δt resolves the read-out (Δt = 0.01/c, T = 10)", () => {
+  // At the reference Δt = 0.1 one Euler step near x* = 10 moves x by Δt·x*² = 10, wider than the
+  // read-out 1/c, and α*/α_c is not monotone in c (notebook 02). With c·Δt fixed the read-out is
+  // resolved and the measured α* must approach the c → ∞ value.
+  const dist = [0.5, 1, 2].map((c) => {
+    const m = measureSimulatedCriticalAlpha(10, { c, task: { dt: 0.01 / c } });
+    return Math.abs(Math.log(m.ratio));
+  });
+  assert.ok(dist[0] > dist[1] && dist[1] > dist[2], `|log α*/α_c| = ${dist}`);
+  assert.ok(dist[2] < Math.log(1.05), `c = 2: |log α*/α_c| = ${dist[2]}`);
 });

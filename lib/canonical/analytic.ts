@@ -1,7 +1,7 @@
 /**
- * Closed-form results for the 1-D canonical model dx/dt = x² + r (ghost-mechanism spec §1.1–§1.6):
- * the flow and its fixed points / ghost, blow-up and passage times, the high-confidence loss
- * landscape of the delayed-activation task, its gradient, the critical learning rate and the
+ * Closed-form results for the 1-D canonical model dx/dt = x² + r (docs/ghost-mechanism.md
+ * §1.1–§1.6): the flow and its fixed points / ghost, blow-up and passage times, the high-confidence
+ * loss landscape of the delayed-activation task, its gradient, the critical learning rate and the
  * scale-invariant gradient-descent map in ρ = r/r*.
  *
  * Loss convention: "un-normalised" means L(r) = |T − t*(r)| (the reference code's `gradient_loss`
@@ -12,7 +12,7 @@
 
 import { requireFinite, requirePositive } from "../validate.ts";
 
-/** Options selecting the loss normalisation (spec §1.5–§1.6). */
+/** Options selecting the loss normalisation (docs/ghost-mechanism.md §1.5–§1.6). */
 export interface NormalizationOptions {
   /**
    * `false` (default, the reference code's convention): loss L = |T − t*| and its gradient;
@@ -21,12 +21,12 @@ export interface NormalizationOptions {
   normalized?: boolean;
 }
 
-/** The flow f(x) = x² + r of the canonical form (spec §1.1). */
+/** The flow f(x) = x² + r of the canonical form (docs/ghost-mechanism.md §1.1). */
 export function flow(x: number, r: number): number {
   return x * x + r;
 }
 
-/** Fixed points and ghost of dx/dt = x² + r (spec §1.1). */
+/** Fixed points and ghost of dx/dt = x² + r (docs/ghost-mechanism.md §1.1). */
 export interface FlowPoints {
   /** Stable fixed point −√(−r) (r < 0), the merged point 0 (r = 0), or null (r > 0). */
   stable: number | null;
@@ -37,7 +37,8 @@ export interface FlowPoints {
 }
 
 /**
- * Fixed points (r ≤ 0) or the ghost point (r > 0) of dx/dt = x² + r (spec §1.1, Fig 1 test).
+ * Fixed points (r ≤ 0) or the ghost point (r > 0) of dx/dt = x² + r (docs/ghost-mechanism.md §1.1,
+ * Fig 1 test).
  *
  * @throws {RangeError} if r is not finite.
  */
@@ -49,7 +50,8 @@ export function flowPoints(r: number): FlowPoints {
 }
 
 /**
- * Optimal scale parameter r* = π²/(4T²), for which the blow-up time t*(r*) equals T (spec §1.4).
+ * Optimal scale parameter r* = π²/(4T²), for which the blow-up time t*(r*) equals T
+ * (docs/ghost-mechanism.md §1.4).
  *
  * @throws {RangeError} if T ≤ 0 or not finite.
  */
@@ -59,16 +61,17 @@ export function rStar(T: number): number {
 }
 
 /**
- * Upper edge of the no-learning zone, r* / 4 = π²/(16T²) (spec §1.4): for r below it the threshold is
- * never crossed within the trial of length 2T and the analytic gradient is 0.
+ * Upper edge of the no-learning zone, r* / 4 = π²/(16T²) (docs/ghost-mechanism.md §1.4): for r
+ * below it the threshold is never crossed within the trial of length 2T and the analytic gradient
+ * is 0.
  */
 export function noLearningBoundary(T: number): number {
   return rStar(T) / 4;
 }
 
 /**
- * Blow-up time from x(0) = 0, t*(r) = π/(2√r) (spec §1.2, closed form x(t) = √r·tan(√r·t)).
- * Returns `Infinity` for r ≤ 0 (the state never blows up).
+ * Blow-up time from x(0) = 0, t*(r) = π/(2√r) (docs/ghost-mechanism.md §1.2, closed form x(t) =
+ * √r·tan(√r·t)). Returns `Infinity` for r ≤ 0 (the state never blows up).
  */
 export function tStar(r: number): number {
   requireFinite("r", r);
@@ -76,9 +79,9 @@ export function tStar(r: number): number {
 }
 
 /**
- * Time for the exact flow started at x(0) = x0 to reach the threshold xStar > x0 (spec §1.2):
- * t = [arctan(x* / √r) − arctan(x0/√r)]/√r for r > 0; `Infinity` when the threshold is never reached
- * (r ≤ 0 and x0 below the unstable fixed point).
+ * Time for the exact flow started at x(0) = x0 to reach the threshold xStar > x0
+ * (docs/ghost-mechanism.md §1.2): t = [arctan(x* / √r) − arctan(x0/√r)]/√r for r > 0; `Infinity`
+ * when the threshold is never reached (r ≤ 0 and x0 below the unstable fixed point).
  *
  * @throws {RangeError} if an argument is non-finite or xStar ≤ x0.
  */
@@ -100,8 +103,8 @@ export function crossingTime(r: number, xStar = 10, x0 = 0): number {
 }
 
 /**
- * Passage time through the whole bottleneck (x from −∞ to +∞), π/√r (spec §1.1). `Infinity` for
- * r ≤ 0.
+ * Passage time through the whole bottleneck (x from −∞ to +∞), π/√r (docs/ghost-mechanism.md §1.1).
+ * `Infinity` for r ≤ 0.
  */
 export function passageTime(r: number): number {
   requireFinite("r", r);
@@ -109,19 +112,8 @@ export function passageTime(r: number): number {
 }
 
 /**
- * Passage time of the exact flow from x = −L to x = +L, (2/√r)·arctan(L/√r) (spec §1.1); tends to
- * π/√r as L → ∞ (correction ≈ 2/L).
- */
-export function finitePassageTime(r: number, L: number): number {
-  requirePositive("r", r);
-  requirePositive("L", L);
-  const s = Math.sqrt(r);
-  return (2 / s) * Math.atan(L / s);
-}
-
-/**
- * High-confidence (c → ∞) loss landscape of the delayed-activation task (spec §1.4):
- * L(r) = |T − t*(r)| for r > r* / 4 and L = T for r ≤ r* / 4 (all r ≤ 0 included).
+ * High-confidence (c → ∞) loss landscape of the delayed-activation task (docs/ghost-mechanism.md
+ * §1.4): L(r) = |T − t*(r)| for r > r* / 4 and L = T for r ≤ r* / 4 (all r ≤ 0 included).
  * With `normalized: true` returns the plotted L/T (0 at r*, 1 − 1/√2 at 2r*, 1 on the plateau).
  */
 export function analyticLoss(r: number, T: number, opts: NormalizationOptions = {}): number {
@@ -132,9 +124,9 @@ export function analyticLoss(r: number, T: number, opts: NormalizationOptions = 
 }
 
 /**
- * Gradient of the high-confidence loss (spec §1.5, the reference code's `gradient_loss`):
- * dL/dr = −π/(4r^{3/2}) for r* / 4 ≤ r ≤ r*, +π/(4r^{3/2}) for r > r*, 0 for r < r* / 4.
- * With `normalized: true` it is the gradient of L/T (divided by T).
+ * Gradient of the high-confidence loss (docs/ghost-mechanism.md §1.5, the reference code's
+ * `gradient_loss`): dL/dr = −π/(4r^{3/2}) for r* / 4 ≤ r ≤ r*, +π/(4r^{3/2}) for r > r*, 0 for r <
+ * r* / 4. With `normalized: true` it is the gradient of L/T (divided by T).
  */
 export function analyticGradient(r: number, T: number, opts: NormalizationOptions = {}): number {
   requireFinite("r", r);
@@ -148,7 +140,7 @@ export function analyticGradient(r: number, T: number, opts: NormalizationOption
 }
 
 /**
- * Critical learning rate of gradient descent on r (spec §1.6, [derived]):
+ * Critical learning rate of gradient descent on r (docs/ghost-mechanism.md §1.6, [derived]):
  * α_c = 3π⁴/(32T⁵) with the un-normalised gradient (default, the reference code's convention), or
  * α_c = 3π⁴/(32T⁴) when descending the normalised loss L/T (`normalized: true`).
  * Below α_c the no-learning zone r < r* / 4 can never be entered from r > r* / 4.
@@ -160,9 +152,9 @@ export function alphaCritical(T: number, opts: NormalizationOptions = {}): numbe
 }
 
 /**
- * One gradient-descent step in the scale-invariant units ρ = r/r* (spec §1.6, [derived]):
- * ρ ← ρ − (3/4)(α/α_c)ρ^{−3/2} for ρ > 1, ρ + (3/4)(α/α_c)ρ^{−3/2} for 1/4 ≤ ρ ≤ 1, unchanged for
- * ρ < 1/4. Depends on α and T only through `alphaRatio` = α/α_c.
+ * One gradient-descent step in the scale-invariant units ρ = r/r* (docs/ghost-mechanism.md §1.6,
+ * [derived]): ρ ← ρ − (3/4)(α/α_c)ρ^{−3/2} for ρ > 1, ρ + (3/4)(α/α_c)ρ^{−3/2} for 1/4 ≤ ρ ≤ 1,
+ * unchanged for ρ < 1/4. Depends on α and T only through `alphaRatio` = α/α_c.
  */
 export function rhoStep(rho: number, alphaRatio: number): number {
   requireFinite("rho", rho);
@@ -173,8 +165,8 @@ export function rhoStep(rho: number, alphaRatio: number): number {
 }
 
 /**
- * Continuum estimate of the number of GD epochs to descend from r0 to r* (spec §1.6):
- * k ≈ (8/(5πα))·(r0^{5/2} − r*^{5/2}) with the un-normalised gradient.
+ * Continuum estimate of the number of GD epochs to descend from r0 to r* (docs/ghost-mechanism.md
+ * §1.6): k ≈ (8/(5πα))·(r0^{5/2} − r*^{5/2}) with the un-normalised gradient.
  */
 export function descentEpochs(r0: number, T: number, alpha: number): number {
   requirePositive("r0", r0);
@@ -184,8 +176,9 @@ export function descentEpochs(r0: number, T: number, alpha: number): number {
 }
 
 /**
- * The high-confidence landscape (spec §1.4) and its gradient (spec §1.5) on a grid of r; defaults
- * to the plotted L/T and its gradient (`normalized: true`).
+ * The high-confidence landscape (docs/ghost-mechanism.md §1.4) and its gradient
+ * (docs/ghost-mechanism.md §1.5) on a grid of r; defaults to the plotted L/T and its gradient
+ * (`normalized: true`).
  */
 export function analyticLandscape(
   rs: ArrayLike<number>,

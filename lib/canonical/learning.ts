@@ -1,8 +1,9 @@
 /**
- * Gradient descent on the single parameter r of the canonical model (spec §1.5–§1.6, Fig 2):
- * single runs with full histories (analytic or simulated-loss gradient), batched runs over many
- * (α, r0) pairs, the learning-rate sweep of Fig 2d, the fraction of runs trapped in the no-learning
- * zone, a bisection measurement of the critical learning rate and a log-log power-law fit.
+ * Gradient descent on the single parameter r of the canonical model (docs/ghost-mechanism.md
+ * §1.5–§1.6, Fig 2): single runs with full histories (analytic or simulated-loss gradient), batched
+ * runs over many (α, r0) pairs, the learning-rate sweep of Fig 2d, the fraction of runs trapped in
+ * the no-learning zone and a bisection measurement of the critical learning rate of the analytic
+ * map.
  *
  * Losses reported here are the plotted L/T; the gradient used for the update follows the
  * `normalized` flag (default false = the reference code's un-normalised gradient).
@@ -18,7 +19,7 @@ import {
   noLearningBoundary,
   rStar,
 } from "./analytic.ts";
-import { simulatedLossAndGradient, type TaskOptions } from "./simulate.ts";
+import { canonicalTask, type CanonicalTaskOptions, taskLossAndGradient } from "./simulate.ts";
 import { requireFiniteArray, requireInteger, requirePositive } from "../validate.ts";
 import { logspace } from "../numeric.ts";
 
@@ -32,12 +33,15 @@ export interface DescentOptions {
   r0?: number;
   /** Number of epochs (gradient steps), default 3000. */
   epochs?: number;
-  /** `"analytic"` (default, spec §1.5) or `"simulated"` (adjoint gradient of the Euler loss). */
+  /**
+   * `"analytic"` (default, docs/ghost-mechanism.md §1.5) or `"simulated"` (adjoint gradient of the
+   * Euler loss).
+   */
   gradient?: "analytic" | "simulated";
   /** Descend L/T instead of L (gradient divided by T), default false. */
   normalized?: boolean;
   /** Task options for the simulated gradient (T is taken from `T`). */
-  task?: Omit<TaskOptions, "T">;
+  task?: Omit<CanonicalTaskOptions, "T">;
 }
 
 /** History of a single run. */
@@ -56,7 +60,8 @@ export interface DescentHistory {
 }
 
 /**
- * Plain gradient descent r ← r − α·dL/dr on the canonical model (spec §1.5–§1.6, Fig 2 panels b–c).
+ * Plain gradient descent r ← r − α·dL/dr on the canonical model (docs/ghost-mechanism.md §1.5–§1.6,
+ * Fig 2 panels b–c).
  *
  * @throws {RangeError} for α ≤ 0, T ≤ 0, non-finite r0, or a non-integer epoch count < 0.
  */
@@ -73,7 +78,7 @@ export function gradientDescent(opts: DescentOptions): DescentHistory {
     throw new RangeError(`gradient must be "analytic" or "simulated", got ${kind}`);
   }
   const normalized = opts.normalized ?? false;
-  const taskOpts = { ...opts.task, T, normalized };
+  const task = kind === "simulated" ? canonicalTask({ ...opts.task, T }) : null;
   const epoch: number[] = [];
   const r: number[] = [];
   const loss: number[] = [];
@@ -85,9 +90,9 @@ export function gradientDescent(opts: DescentOptions): DescentHistory {
       g = analyticGradient(cur, T, { normalized });
       l = analyticLoss(cur, T, { normalized: true });
     } else {
-      const lg = simulatedLossAndGradient(cur, taskOpts);
-      g = lg.gradient;
-      l = normalized ? lg.loss : lg.loss / T;
+      const lg = taskLossAndGradient(cur, task!);
+      g = normalized ? lg.gradient / T : lg.gradient;
+      l = lg.loss / T;
     }
     epoch.push(e);
     r.push(cur);
@@ -141,9 +146,9 @@ export interface BatchResult {
 }
 
 /**
- * Many independent gradient-descent runs with the analytic gradient (spec §1.5) at once, one per
- * (α, r0) pair, with r and L/T recorded at chosen epochs. A run that enters the no-learning zone
- * (gradient exactly 0) is frozen there, so it stops being iterated.
+ * Many independent gradient-descent runs with the analytic gradient (docs/ghost-mechanism.md §1.5)
+ * at once, one per (α, r0) pair, with r and L/T recorded at chosen epochs. A run that enters the
+ * no-learning zone (gradient exactly 0) is frozen there, so it stops being iterated.
  */
 export function batchedGradientDescent(opts: BatchOptions): BatchResult {
   const T = opts.T ?? 100;
@@ -253,8 +258,9 @@ export interface SweepResult {
 }
 
 /**
- * The learning-rate sweep of Fig 2d (spec §3 Figure 2): for every α, `starts` runs from
- * r0 = 10r* + N(0, (r* / 10)²) with the analytic gradient; loss L/T mean ± SEM at chosen epochs.
+ * The learning-rate sweep of Fig 2d (docs/ghost-mechanism.md §3 Figure 2): for every α, `starts`
+ * runs from r0 = 10r* + N(0, (r* / 10)²) with the analytic gradient; loss L/T mean ± SEM at chosen
+ * epochs.
  */
 export function alphaSweep(opts: SweepOptions = {}): SweepResult {
   const T = opts.T ?? 100;
@@ -340,8 +346,8 @@ export interface CriticalOptions {
 }
 
 /**
- * Fraction of GD runs (analytic gradient, one per start) that end in the no-learning zone r < r* / 4
- * after `epochs` epochs at learning rate α (spec §1.6).
+ * Fraction of GD runs (analytic gradient, one per start) that end in the no-learning zone
+ * r < r* / 4 after `epochs` epochs at learning rate α (docs/ghost-mechanism.md §1.6).
  */
 export function stuckFraction(T: number, alpha: number, opts: CriticalOptions = {}): number {
   requirePositive("alpha", alpha);
@@ -373,8 +379,8 @@ export interface CriticalMeasurement {
 
 /**
  * Measures the critical learning rate by log-bisection on α of the predicate "at least half of the
- * runs end in the no-learning zone" (spec §1.6). The initial bracket is [α_c·10⁻⁶, α_c·10⁶] (the
- * analytic value only centres a 12-decade bracket; both ends are checked).
+ * runs end in the no-learning zone" (docs/ghost-mechanism.md §1.6). The initial bracket is
+ * [α_c·10⁻⁶, α_c·10⁶] (the analytic value only centres a 12-decade bracket; both ends are checked).
  *
  * @param relTol stop when hi/lo − 1 < relTol (default 1e-4).
  * @throws {Error} if the bracket does not straddle the transition.
@@ -404,50 +410,6 @@ export function measureCriticalAlpha(
   return { T, alpha: Math.sqrt(lo * hi), lo, hi, iterations, analytic: ac };
 }
 
-/** A power law y = A·x^exponent fitted by least squares in log-log coordinates. */
-export interface PowerLawFit {
-  exponent: number;
-  /** Prefactor A. */
-  prefactor: number;
-  /** Coefficient of determination of the log-log fit. */
-  r2: number;
-}
-
-/**
- * Least-squares fit of log y = log A + p·log x (used for α_c ∝ T^p, spec §1.6, expected p = −5).
- *
- * @throws {RangeError} if fewer than two points or any value is not > 0.
- */
-export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>): PowerLawFit {
-  requireFiniteArray("x", x);
-  requireFiniteArray("y", y);
-  if (x.length !== y.length) {
-    throw new RangeError(`y must have the same length as x (${x.length}), got ${y.length}`);
-  }
-  if (x.length < 2) throw new RangeError(`x must have at least 2 points, got ${x.length}`);
-  const lx: number[] = [];
-  const ly: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    requirePositive(`x[${i}]`, x[i]);
-    requirePositive(`y[${i}]`, y[i]);
-    lx.push(Math.log(x[i]));
-    ly.push(Math.log(y[i]));
-  }
-  const n = lx.length;
-  const mx = lx.reduce((a, b) => a + b, 0) / n;
-  const my = ly.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
-    syy += (ly[i] - my) ** 2;
-  }
-  if (sxx === 0) throw new RangeError("x must contain at least two distinct values");
-  const p = sxy / sxx;
-  const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
-  return { exponent: p, prefactor: Math.exp(my - p * mx), r2 };
-}
-
 /** Stuck fraction as a function of α/α_c for one T (see {@linkcode stuckFractionCurve}). */
 export interface StuckCurve {
   T: number;
@@ -458,8 +420,9 @@ export interface StuckCurve {
 }
 
 /**
- * Fraction of runs trapped in the no-learning zone for α = ratio·α_c(T), for each ratio (spec §1.6:
- * a sharp 0 → 1 step at ratio 1, the same for every T by scale invariance).
+ * Fraction of runs trapped in the no-learning zone for α = ratio·α_c(T), for each ratio
+ * (docs/ghost-mechanism.md §1.6: a sharp 0 → 1 step at ratio 1, the same for every T by scale
+ * invariance).
  */
 export function stuckFractionCurve(
   T: number,

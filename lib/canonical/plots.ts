@@ -6,35 +6,28 @@
  * @module
  */
 
-import { colors, type Figure, figure, line, markers, type Trace } from "../plot/mod.ts";
+import {
+  colors,
+  type Figure,
+  figure,
+  hline,
+  line,
+  markers,
+  type Trace,
+  vline,
+} from "../plot/mod.ts";
 import { flow, flowPoints, noLearningBoundary, passageTime, rStar } from "./analytic.ts";
-import type { DescentHistory, PowerLawFit, SweepResult } from "./learning.ts";
+import type { DescentHistory, SweepResult } from "./learning.ts";
+import type { LogLogFit, SimulatedCriticalLaw, SimulatedCriticalMeasurement } from "./critical.ts";
 import { flowTrajectory, type Landscape, type PassageStudy } from "./simulate.ts";
 import { linspace } from "../numeric.ts";
 
 const ORANGE = "#ff7f0e";
 const GREY = "#7f7f7f";
 
-/** Vertical line shape at x (paper-height), optionally on a second x axis. */
-function vshape(x: number, color: string, dash: string, xref = "x"): Record<string, unknown> {
-  return { type: "line", xref, yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color, dash } };
-}
-
-/** Horizontal line shape at y (paper-width). */
-function hshape(y: number, color: string, dash: string): Record<string, unknown> {
-  return {
-    type: "line",
-    xref: "paper",
-    yref: "y",
-    x0: 0,
-    x1: 1,
-    y0: y,
-    y1: y,
-    line: { color, dash },
-  };
-}
-
-/** Traces of f(x) = x² + r on [−1, 1] with its fixed points / ghost, for subplot `axis` ("" or "2"). */
+/**
+ * Traces of f(x) = x² + r on [−1, 1] with its fixed points / ghost, for subplot `axis` ("" or "2").
+ */
 function flowPanel(r: number, axis: "" | "2", showlegend: boolean): Trace[] {
   const xs = linspace(-1, 1, 201);
   const ax = { xaxis: `x${axis}`, yaxis: `y${axis}` };
@@ -86,7 +79,8 @@ function flowPanel(r: number, axis: "" | "2", showlegend: boolean): Trace[] {
 
 /**
  * Figure 1: f(x) = x² + r for r = +0.5 (no fixed point, a ghost at x = 0) and r = −0.5 (a stable
- * and an unstable fixed point at ∓√0.5), x ∈ [−1, 1], y ∈ [−1, 2] (spec §3 Figure 1).
+ * and an unstable fixed point at ∓√0.5), x ∈ [−1, 1], y ∈ [−1, 2] (docs/ghost-mechanism.md §3
+ * Figure 1).
  */
 export function ghostPointsFigure(rPos = 0.5, rNeg = -0.5): Figure {
   const traces = [...flowPanel(rPos, "", true), ...flowPanel(rNeg, "2", true)];
@@ -105,8 +99,8 @@ export function ghostPointsFigure(rPos = 0.5, rNeg = -0.5): Figure {
 }
 
 /**
- * Passage-time law (spec §1.1–§1.2): measured bottleneck passage (−L → L) and blow-up (0 → L) times
- * against π/√r and π/(2√r), log-log over the decades of r in the study.
+ * Passage-time law (docs/ghost-mechanism.md §1.1–§1.2): measured bottleneck passage (−L → L) and
+ * blow-up (0 → L) times against π/√r and π/(2√r), log-log over the decades of r in the study.
  */
 export function passageTimeFigure(study: PassageStudy): Figure {
   return figure([
@@ -198,8 +192,9 @@ export function interactiveGhostFigure(
 }
 
 /**
- * Figure 2, loss landscape (spec §1.4 and §3 Figure 2): analytic c → ∞ L/T (black) and simulated
- * Euler landscapes (markers, one per confidence), with r* (orange dashed) and r* / 4 (grey dotted).
+ * Figure 2, loss landscape (docs/ghost-mechanism.md §1.4 and §3 Figure 2): analytic c → ∞ L/T
+ * (black) and simulated Euler landscapes (markers, one per confidence), with r* (orange dashed) and
+ * r* / 4 (grey dotted).
  */
 export function landscapeFigure(
   analytic: { r: number[]; loss: number[] },
@@ -220,7 +215,7 @@ export function landscapeFigure(
     title: { text: `Loss landscape of the delayed-activation task (T = ${T})` },
     xaxis: { title: { text: "r" }, exponentformat: "e" },
     yaxis: { title: { text: "L / T" } },
-    shapes: [vshape(rStar(T), ORANGE, "dash"), vshape(noLearningBoundary(T), GREY, "dot")],
+    shapes: [vline(rStar(T), ORANGE, "dash"), vline(noLearningBoundary(T), GREY, "dot")],
     annotations: [
       { text: "r*", x: rStar(T), yref: "paper", y: 1.04, showarrow: false },
       { text: "r*/4", x: noLearningBoundary(T), yref: "paper", y: 1.04, showarrow: false },
@@ -257,8 +252,11 @@ function historyTraces(histories: DescentHistory[], key: "loss" | "r"): Trace[] 
   );
 }
 
-/** Figure 2, loss vs epoch: L/T of each gradient-descent history (spec §3 Figure 2). */
-export function lossCurvesFigure(histories: DescentHistory[]): Figure {
+/**
+ * Figure 2, loss vs epoch: L/T of each gradient-descent history (docs/ghost-mechanism.md §3 Figure
+ * 2).
+ */
+export function descentLossFigure(histories: DescentHistory[]): Figure {
   return figure(
     historyTraces(histories, "loss"),
     {
@@ -269,7 +267,10 @@ export function lossCurvesFigure(histories: DescentHistory[]): Figure {
   );
 }
 
-/** Figure 2, r vs epoch (log-y) with r* (solid) and r* / 4 (dashed) (spec §3 Figure 2). */
+/**
+ * Figure 2, r vs epoch (log-y) with r* (solid) and r* / 4 (dashed) (docs/ghost-mechanism.md §3
+ * Figure 2).
+ */
 export function rTrajectoriesFigure(histories: DescentHistory[], T: number): Figure {
   return figure(
     historyTraces(histories, "r"),
@@ -277,7 +278,7 @@ export function rTrajectoriesFigure(histories: DescentHistory[], T: number): Fig
       title: { text: "Gradient descent on r: parameter" },
       xaxis: { title: { text: "epoch" } },
       yaxis: { type: "log", title: { text: "r" }, exponentformat: "e" },
-      shapes: [hshape(rStar(T), "black", "solid"), hshape(noLearningBoundary(T), "black", "dash")],
+      shapes: [hline(rStar(T), "black", "solid"), hline(noLearningBoundary(T), "black", "dash")],
       annotations: [
         { text: "r*", y: Math.log10(rStar(T)) },
         { text: "r*/4", y: Math.log10(noLearningBoundary(T)) },
@@ -288,7 +289,7 @@ export function rTrajectoriesFigure(histories: DescentHistory[], T: number): Fig
 
 /**
  * Figure 2d: loss (log) vs learning rate (log), mean ± SEM over the starts, one curve per recorded
- * epoch (viridis), with the analytic α_c marked (spec §3 Figure 2).
+ * epoch (viridis), with the analytic α_c marked (docs/ghost-mechanism.md §3 Figure 2).
  */
 export function sweepFigure(sweep: SweepResult): Figure {
   const cols = colors(sweep.recordEpochs.length, "Viridis");
@@ -310,7 +311,7 @@ export function sweepFigure(sweep: SweepResult): Figure {
       },
       xaxis: { type: "log", title: { text: "learning rate α" }, exponentformat: "power" },
       yaxis: { type: "log", title: { text: "L / T" }, exponentformat: "power" },
-      shapes: [vshape(sweep.alphaCritical, ORANGE, "dash")],
+      shapes: [vline(sweep.alphaCritical, ORANGE, "dash")],
       annotations: [
         {
           text: "α_c",
@@ -326,7 +327,7 @@ export function sweepFigure(sweep: SweepResult): Figure {
 
 /**
  * Figure 8A: |dL/dr| / max|dL/dr| vs r (log-y), analytic (black; exactly 0, hence not drawn, for
- * r < r* / 4) and simulated for several confidences (Reds) (spec §3 Figure 8).
+ * r < r* / 4) and simulated for several confidences (Reds) (docs/ghost-mechanism.md §3 Figure 8).
  */
 export function gradientFigure(
   analytic: { r: number[]; gradient: number[] },
@@ -354,13 +355,14 @@ export function gradientFigure(
     title: { text: "Gradient magnitude vs r: lower confidence keeps a gradient in the zone" },
     xaxis: { title: { text: "r" }, exponentformat: "e" },
     yaxis: { type: "log", title: { text: "|dL/dr| / max" }, exponentformat: "power" },
-    shapes: [vshape(rStar(T), ORANGE, "dash"), vshape(noLearningBoundary(T), GREY, "dot")],
+    shapes: [vline(rStar(T), ORANGE, "dash"), vline(noLearningBoundary(T), GREY, "dot")],
   });
 }
 
 /**
- * Fraction of runs trapped in the no-learning zone vs α/α_c, one curve per T (spec §1.6: sharp
- * transition at α = α_c, identical for every T by scale invariance).
+ * Fraction of runs trapped in the no-learning zone vs α/α_c, one curve per T
+ * (docs/ghost-mechanism.md §1.6: sharp transition at α = α_c, identical for every T by scale
+ * invariance).
  */
 export function stuckFractionFigure(
   curves: { T: number; ratio: number[]; fraction: number[] }[],
@@ -379,19 +381,19 @@ export function stuckFractionFigure(
       title: { text: "Runs ending in the no-learning zone vs α / α_c(T)" },
       xaxis: { type: "log", title: { text: "α / α_c(T)" } },
       yaxis: { title: { text: "fraction stuck" }, range: [-0.05, 1.05] },
-      shapes: [vshape(1, ORANGE, "dash")],
+      shapes: [vline(1, ORANGE, "dash")],
     },
   );
 }
 
 /**
  * Critical learning rate vs T (log-log): measured values (markers), the analytic α_c(T) (line) and
- * the fitted power law (dotted) (spec §1.6).
+ * the fitted power law (dotted) (docs/ghost-mechanism.md §1.6).
  */
 export function criticalAlphaFigure(
   measured: { T: number; alpha: number }[],
   analytic: (T: number) => number,
-  fit: PowerLawFit,
+  fit: LogLogFit,
 ): Figure {
   const Ts = measured.map((m) => m.T);
   const grid = linspace(Math.log10(Math.min(...Ts)), Math.log10(Math.max(...Ts)), 50).map((v) =>
@@ -410,4 +412,77 @@ export function criticalAlphaFigure(
     xaxis: { type: "log", title: { text: "T" } },
     yaxis: { type: "log", title: { text: "critical α" }, exponentformat: "power" },
   });
+}
+
+/**
+ * Measured critical α of the simulated task vs T (log-log) for several confidences c (markers,
+ * with the final bisection bracket as error bars, and each fitted power law dashed) next to the
+ * analytic c → ∞ line α_c = 3π⁴/(32T⁵) (docs/ghost-mechanism.md §1.6).
+ */
+export function finiteCriticalAlphaFigure(
+  laws: SimulatedCriticalLaw[],
+  analytic: (T: number) => number,
+): Figure {
+  const Ts = laws.flatMap((l) => l.measurements.map((m) => m.T));
+  const grid = linspace(Math.log10(Math.min(...Ts)), Math.log10(Math.max(...Ts)), 50).map((v) =>
+    10 ** v
+  );
+  const cols = colors(laws.length, "Viridis");
+  return figure([
+    line(grid, grid.map(analytic), { name: "analytic c → ∞: 3π⁴/(32T⁵)", color: "black" }),
+    ...laws.flatMap((l, i) => {
+      const ms = l.measurements;
+      return [
+        markers(ms.map((m) => m.T), ms.map((m) => m.alpha), {
+          name: `c = ${l.c}: measured α*`,
+          color: cols[i],
+          size: 9,
+          extra: {
+            legendgroup: `c${i}`,
+            error_y: {
+              type: "data",
+              symmetric: false,
+              array: ms.map((m) => m.hi - m.alpha),
+              arrayminus: ms.map((m) => m.alpha - m.lo),
+            },
+          },
+        }),
+        line(grid, grid.map((T) => l.fit.prefactor * T ** l.fit.exponent), {
+          name: `c = ${l.c}: fit T^${l.fit.exponent.toFixed(2)}`,
+          color: cols[i],
+          dash: "dash",
+          extra: { legendgroup: `c${i}` },
+        }),
+      ];
+    }),
+  ], {
+    title: { text: "Critical learning rate of the simulated task (Euler, exact adjoint gradient)" },
+    xaxis: { type: "log", title: { text: "T" } },
+    yaxis: { type: "log", title: { text: "critical α" }, exponentformat: "power" },
+  });
+}
+
+/**
+ * Trapped fraction vs α/α_c(T) at every α the bracket search of the simulated model evaluated, one
+ * curve per T (docs/ghost-mechanism.md §1.6): the finite-c counterpart of
+ * {@linkcode stuckFractionFigure}, where decreasing stretches (reported in `nonMonotone`) show.
+ */
+export function trappedFractionFigure(measurements: SimulatedCriticalMeasurement[]): Figure {
+  const cols = colors(measurements.length, "Viridis");
+  const cs = [...new Set(measurements.map((m) => m.c))].join(", ");
+  return figure(
+    measurements.map((m, i) =>
+      line(m.evaluations.map((e) => e.alpha / m.analytic), m.evaluations.map((e) => e.fraction), {
+        name: `T = ${m.T}`,
+        color: cols[i],
+        extra: { mode: "lines+markers", marker: { size: 6, color: cols[i] } },
+      })
+    ),
+    {
+      title: { text: `Simulated model, c = ${cs}: runs trapped vs α / α_c(T)` },
+      xaxis: { type: "log", title: { text: "α / α_c(T)" } },
+      yaxis: { title: { text: "fraction trapped" }, range: [-0.05, 1.05] },
+      shapes: [vline(1, ORANGE, "dash"), hline(0.5, GREY, "dot")],
+    },
+  );
 }

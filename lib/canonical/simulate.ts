@@ -1,11 +1,11 @@
 /**
  * Numerical simulation of the canonical model dx/dt = x² + r:
  *
- * - the Euler-discretised delayed-activation task of the reference code (spec §1.3): state, read-out
- *   σ(c(x − x*)), loss L(r) = Δt·Σ(o_k − y_k)², and its exact gradient dL/dr by a hand-derived
- *   adjoint (reverse-mode) pass through the Euler loop, in float64;
+ * - the Euler-discretised delayed-activation task of the reference code (docs/ghost-mechanism.md
+ *   §1.3): state, read-out σ(c(x − x*)), loss L(r) = Δt·Σ(o_k − y_k)², and its exact gradient dL/dr
+ *   by a hand-derived adjoint (reverse-mode) pass through the Euler loop, in float64;
  * - an accurate state-adaptive RK4 integrator of the exact flow, used to measure blow-up and
- *   bottleneck passage times (spec §1.1–§1.2).
+ *   bottleneck passage times (docs/ghost-mechanism.md §1.1–§1.2).
  *
  * @module
  */
@@ -19,8 +19,11 @@ import {
   requirePositive,
 } from "../validate.ts";
 
-/** Parameters of the Euler delayed-activation task (spec §1.3); defaults are the paper's. */
-export interface TaskOptions {
+/**
+ * Parameters of the Euler-discretised delayed-activation task of the canonical model
+ * (docs/ghost-mechanism.md §1.3); defaults are the reference code's.
+ */
+export interface CanonicalTaskOptions {
   /** Delay T (trial length 2T), default 100. */
   T?: number;
   /** Euler step Δt, default 0.1. */
@@ -39,8 +42,8 @@ export interface TaskOptions {
   seed?: number;
 }
 
-/** Fully resolved task parameters. */
-export interface Task {
+/** Fully resolved parameters of the canonical model's task (docs/ghost-mechanism.md §1.3). */
+export interface CanonicalTask {
   T: number;
   dt: number;
   c: number;
@@ -56,12 +59,13 @@ export interface Task {
 }
 
 /**
- * Resolves and validates task options (spec §1.3).
+ * Resolves and validates the options of the canonical model's Euler delayed-activation task
+ * (docs/ghost-mechanism.md §1.3).
  *
  * @throws {RangeError} naming the argument for T ≤ 0, Δt ≤ 0, c ≤ 0, clip ≤ 0, noise < 0,
  *   non-finite values, a non-integer seed, or Δt > 2T (no step).
  */
-export function makeTask(opts: TaskOptions = {}): Task {
+export function canonicalTask(opts: CanonicalTaskOptions = {}): CanonicalTask {
   const T = opts.T ?? 100;
   const dt = opts.dt ?? 0.1;
   const c = opts.c ?? 1;
@@ -101,7 +105,7 @@ function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-function noiseTerms(task: Task): Float64Array | null {
+function noiseTerms(task: CanonicalTask): Float64Array | null {
   if (task.noise === 0) return null;
   const rng = new Rng(task.seed);
   const xi = rng.normals(task.steps);
@@ -111,15 +115,15 @@ function noiseTerms(task: Task): Float64Array | null {
 }
 
 /**
- * Simulates one trial of the Euler-discretised task (spec §1.3):
+ * Simulates one trial of the Euler-discretised task (docs/ghost-mechanism.md §1.3):
  * x_{k+1} = min(x_k + Δt·x_k² + Δt·r + √Δt·ε·ξ_k, clip), o_k = σ(c(x_k − x*)),
  * y_k = 1 if k > T/Δt else 0.
  *
- * @throws {RangeError} if r is not finite or an option is invalid (see {@linkcode makeTask}).
+ * @throws {RangeError} if r is not finite or an option is invalid (see {@linkcode canonicalTask}).
  */
-export function simulateTrial(r: number, opts: TaskOptions = {}): Trial {
+export function simulateTrial(r: number, opts: CanonicalTaskOptions = {}): Trial {
   requireFinite("r", r);
-  const task = makeTask(opts);
+  const task = canonicalTask(opts);
   const { steps, dt, c, xStar, clip } = task;
   const xi = noiseTerms(task);
   const t = new Array<number>(steps + 1);
@@ -155,7 +159,7 @@ export interface LossAndGradient {
 
 /**
  * Loss of the simulated task L(r) = Δt·Σ_{k=1}^{n}(o_k − y_k)² and its exact derivative dL/dr
- * (spec §1.3; gradient by a hand-derived adjoint of the Euler loop):
+ * (docs/ghost-mechanism.md §1.3; gradient by a hand-derived adjoint of the Euler loop):
  *
  * g_n = Δt·2(o_n − y_n)·c·o_n(1 − o_n); for k = n−1 … 1:
  * g_k = Δt·2(o_k − y_k)·c·o_k(1 − o_k) + g_{k+1}·m_{k+1}·(1 + 2Δt·x_k);
@@ -166,17 +170,42 @@ export interface LossAndGradient {
  */
 export function simulatedLossAndGradient(
   r: number,
-  opts: TaskOptions & { normalized?: boolean } = {},
+  opts: CanonicalTaskOptions & { normalized?: boolean } = {},
 ): LossAndGradient {
   requireFinite("r", r);
-  const task = makeTask(opts);
-  const { steps, dt, c, xStar, clip } = task;
+  const task = canonicalTask(opts);
+  const lg = taskLossAndGradient(r, task);
+  if (!opts.normalized) return lg;
+  return { loss: lg.loss / task.T, gradient: lg.gradient / task.T };
+}
+
+// Work buffers of taskLossAndGradient, grown on demand (the model is single-threaded per isolate).
+let workX = new Float64Array(0); // x_k
+let workDirect = new Float64Array(0); // ∂L/∂x_k through o_k only
+let workMask = new Uint8Array(0); // 1 if step k (producing x_k) was not clipped
+
+/**
+ * The un-normalised loss and exact adjoint gradient of {@linkcode simulatedLossAndGradient}
+ * (docs/ghost-mechanism.md §1.3) for an already resolved {@linkcode canonicalTask}: no option
+ * parsing and no allocation per call, for inner loops such as gradient descent.
+ *
+ * Without noise the forward pass stops at the first step whose output is exactly 1 in float64 while
+ * the flow x² + r is positive: x then only grows, so every later output is exactly 1, every later
+ * term of the adjoint is exactly 0, and the remaining loss terms are the remaining steps with
+ * target 0 — the result is bit-for-bit that of the full loop (checked in tests/canonical_test.ts).
+ */
+export function taskLossAndGradient(r: number, task: CanonicalTask): LossAndGradient {
+  const { steps, dt, c, xStar, clip, onset } = task;
   const xi = noiseTerms(task);
-  const x = new Float64Array(steps + 1);
-  const direct = new Float64Array(steps + 1); // ∂L/∂x_k through o_k only
-  const mask = new Uint8Array(steps + 1); // 1 if step k (producing x_k) was not clipped
+  if (workX.length < steps + 1) {
+    workX = new Float64Array(steps + 1);
+    workDirect = new Float64Array(steps + 1);
+    workMask = new Uint8Array(steps + 1);
+  }
+  const x = workX, direct = workDirect, mask = workMask;
   x[0] = task.x0;
   let loss = 0;
+  let last = steps; // last step whose adjoint term can be non-zero
   for (let k = 0; k < steps; k++) {
     let u = x[k] + dt * x[k] * x[k] + dt * r + (xi ? xi[k] : 0);
     if (u > clip) {
@@ -185,25 +214,29 @@ export function simulatedLossAndGradient(
     } else mask[k + 1] = 1;
     x[k + 1] = u;
     const o = sigmoid(c * (u - xStar));
-    const y = k + 1 - task.onset > 0 ? 1 : 0;
+    const y = k + 1 - onset > 0 ? 1 : 0;
     loss += (o - y) * (o - y);
     direct[k + 1] = dt * 2 * (o - y) * c * o * (1 - o);
+    if (o === 1 && !xi && u * u + r > 0) {
+      for (let j = k + 2; j <= steps; j++) if (!(j - onset > 0)) loss += 1;
+      last = k + 1;
+      break;
+    }
   }
   loss *= dt;
-  let g = 0; // total ∂L/∂x_{k}
+  let g = 0; // total ∂L/∂x_k
   let grad = 0;
-  for (let k = steps; k >= 1; k--) {
-    g = direct[k] + (k < steps ? g * mask[k + 1] * (1 + 2 * dt * x[k]) : 0);
+  for (let k = last; k >= 1; k--) {
+    g = direct[k] + (k < last ? g * mask[k + 1] * (1 + 2 * dt * x[k]) : 0);
     grad += g * mask[k] * dt;
   }
-  const s = opts.normalized ? 1 / task.T : 1;
-  return { loss: loss * s, gradient: grad * s };
+  return { loss, gradient: grad };
 }
 
-/** Simulated loss L(r) only (spec §1.3); `normalized: true` gives L/T. */
+/** Simulated loss L(r) only (docs/ghost-mechanism.md §1.3); `normalized: true` gives L/T. */
 export function simulatedLoss(
   r: number,
-  opts: TaskOptions & { normalized?: boolean } = {},
+  opts: CanonicalTaskOptions & { normalized?: boolean } = {},
 ): number {
   return simulatedLossAndGradient(r, opts).loss;
 }
@@ -224,7 +257,7 @@ export interface Landscape {
  */
 export function simulatedLandscape(
   rs: ArrayLike<number>,
-  opts: TaskOptions & { normalized?: boolean } = {},
+  opts: CanonicalTaskOptions & { normalized?: boolean } = {},
 ): Landscape {
   requireFiniteArray("rs", rs);
   const o = { ...opts, normalized: opts.normalized ?? true };
@@ -241,9 +274,9 @@ export function simulatedLandscape(
 }
 
 /**
- * Time for the Euler-discretised state (task dynamics, no clipping, no noise) started at x0 to first
- * exceed `threshold`, linearly interpolated inside the crossing step; `Infinity` if it does not
- * within `maxTime` (spec §1.2, compare with t_c = arctan(x* / √r)/√r).
+ * Time for the Euler-discretised state (task dynamics, no clipping, no noise) started at x0 to
+ * first exceed `threshold`, linearly interpolated inside the crossing step; `Infinity` if it does
+ * not within `maxTime` (docs/ghost-mechanism.md §1.2, compare with t_c = arctan(x* / √r)/√r).
  */
 export function eulerCrossingTime(
   r: number,
@@ -272,8 +305,8 @@ export function eulerCrossingTime(
 /**
  * Time for the exact flow dx/dt = x² + r to go from `from` to `to` (> from), measured with a
  * state-adaptive classical RK4 integrator (step h/(|x| + √|r|)), the final partial step computed by
- * Simpson's rule on dt/dx = 1/(x² + r) (spec §1.1). Used to check the passage law
- * π/√r and the blow-up time π/(2√r) over many decades of r. Returns `Infinity` if `to` is not
+ * Simpson's rule on dt/dx = 1/(x² + r) (docs/ghost-mechanism.md §1.1). Used to check the passage
+ * law π/√r and the blow-up time π/(2√r) over many decades of r. Returns `Infinity` if `to` is not
  * reached (a fixed point blocks the way) within `maxSteps`.
  *
  * @param h relative step (default 1e-3): the step is h times the local time scale.
@@ -326,7 +359,8 @@ export interface FlowTrajectory {
 /**
  * Trajectory x(t) of dx/dt = x² + r from x0 on t ∈ [0, tMax] with `samples` points, by RK4 with
  * `substeps` steps between samples; values above `cap` are replaced by `cap` (blow-up) so that the
- * result stays finite (spec §1.1; used by the interactive figure of notebook 01).
+ * result stays finite (docs/ghost-mechanism.md §1.1; used by the interactive figure of notebook
+ * 01).
  */
 export function flowTrajectory(
   r: number,
@@ -385,9 +419,10 @@ export interface PassageStudy {
 }
 
 /**
- * Measures the bottleneck passage time (−L → +L) and the blow-up time (0 → +L) of the exact flow for
- * each r and compares them with π/√r and π/(2√r) (spec §1.1–§1.2). The finite window adds a
- * relative bias ≈ 2√r/(πL) to the passage time (√r/(πL)·2 to the blow-up time).
+ * Measures the bottleneck passage time (−L → +L) and the blow-up time (0 → +L) of the exact flow
+ * for each r and compares them with π/√r and π/(2√r) (docs/ghost-mechanism.md §1.1–§1.2). The
+ * finite window adds a relative bias ≈ 2√r/(πL) to the passage time (√r/(πL)·2 to the blow-up
+ * time).
  */
 export function passageTimeStudy(
   rs: ArrayLike<number>,
