@@ -92,7 +92,7 @@ export function wrapCell(source: string, exercise: string | undefined): string {
     } else body.push(lead + text);
   }
   body.push(source.slice(prev));
-  const code = [...hoisted, ...body].join("\n").trim();
+  const code = (hoisted.map((h) => `${h}\n`).join("") + body.join("")).trim();
   const wrapped = code
     ? `try {\n${code}\n} catch (__ghostlabError) {\n  await ${FAILED}(${tag}, __ghostlabError);\n}\n`
     : "";
@@ -101,7 +101,7 @@ export function wrapCell(source: string, exercise: string | undefined): string {
 
 /**
  * The notebook the grader executes: check cells and points restored from `reference` (when
- * given), every code cell wrapped by {@linkcode wrapCell}, a first cell importing `cellFailed`.
+ * given), every code cell wrapped by {@linkcode wrapCell}, the first one importing `cellFailed`.
  */
 export function gradingNotebook(
   submitted: Notebook,
@@ -132,17 +132,14 @@ export function gradingNotebook(
     cell.source = sourceLines(wrapCell(sourceOf(cell), g?.check ?? g?.solution));
     if (!sourceOf(cell).trim()) cell.source = [];
   }
-  nb.cells.unshift({
-    cell_type: "code",
-    id: "ghostlab-grader",
-    metadata: {},
-    source: [`import { cellFailed as ${FAILED} } from "@lib/exercise.ts";`],
-    outputs: [],
-    execution_count: null,
-  });
+  const first = nb.cells.find((c) => c.cell_type === "code");
+  if (first) {
+    const line = `import { cellFailed as ${FAILED} } from "@lib/exercise.ts";\n`;
+    first.source = sourceLines(line + sourceOf(first));
+  }
   return {
     notebook: nb,
-    checks: checks.map((c) => ({ ...c, cell: c.cell < 0 ? -1 : c.cell + 1 })),
+    checks,
     notes,
   };
 }
@@ -168,7 +165,7 @@ export function score(
     for (const o of outcomes(executed, i)) {
       if (o.passed) continue;
       if (g?.solution && !failedCells.has(g.solution)) failedCells.set(g.solution, o.error ?? "");
-      if (!g?.solution && !g?.check) notes.push(`cell ${i} failed: ${o.error}`);
+      if (!g?.solution && !g?.check) notes.push(`cell ${i + 1} failed: ${o.error}`);
     }
   });
   const scores = checks.map((c): ExerciseScore => {
@@ -223,8 +220,9 @@ async function referenceFor(sub: string, ref: string | undefined): Promise<Noteb
 /** Grades submissions (see the module docs); never throws for a broken submission. */
 export async function grade(submissions: string[], opts: GradeOptions = {}): Promise<Grade[]> {
   const out = opts.out ?? `${ROOT}/build/grades`;
-  const work = `${ROOT}/build/grades-work`;
-  await Deno.mkdir(work, { recursive: true });
+  await Deno.mkdir(`${ROOT}/build`, { recursive: true });
+  // inside the project, so that the kernel finds deno.json and `@lib/` resolves
+  const work = await Deno.makeTempDir({ dir: `${ROOT}/build`, prefix: "grading-" });
   const jobs: { sub: string; file: string; checks: Check[]; notes: string[] }[] = [];
   const grades: Grade[] = [];
   const broken = new Map<string, Grade>();
@@ -291,6 +289,7 @@ export async function grade(submissions: string[], opts: GradeOptions = {}): Pro
       });
     }
   }
+  await Deno.remove(work, { recursive: true });
   await Deno.mkdir(out, { recursive: true });
   await Deno.writeTextFile(`${out}/grades.csv`, gradesCsv(grades));
   return grades;
