@@ -168,7 +168,11 @@ Deno.test({
       subs.push(
         p,
         await write(`${TMP}/student`, name, studentVersion(ref, name)),
-        await write(`${TMP}/wrong`, name, withSolution(ref, first, `notImplemented("${first}");`)),
+        await write(
+          `${TMP}/wrong`,
+          name,
+          withSolution(ref, first, `throw new Error("a deliberately wrong answer");`),
+        ),
       );
       const full = checks.map((c) => c.points);
       expect.push({ name, full, wrong: checks.map((c) => (c.exercise === first ? 0 : c.points)) });
@@ -180,6 +184,7 @@ Deno.test({
       assert.deepEqual(points(ref), e.full, `${e.name} reference\n${table}`);
       assert.ok(points(student).every((x) => x === 0), `${e.name} student\n${table}`);
       assert.deepEqual(points(wrong), e.wrong, `${e.name} with exercise 1 wrong\n${table}`);
+      assert.match(wrong.scores[0].error, /a deliberately wrong answer/);
     });
   },
 });
