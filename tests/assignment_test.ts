@@ -12,6 +12,7 @@ import {
   studentVersion,
 } from "../tools/assignment.ts";
 import { type Grade, grade, gradesTable, wrapCell } from "../tools/grade.ts";
+import { checkNotebooks } from "../tools/check_notebooks.ts";
 import { notebooksIn, ROOT } from "../tools/prereq.ts";
 
 const FIXTURE = `${ROOT}/tests/fixtures/assignment/exercises.ipynb`;
@@ -63,6 +64,12 @@ Deno.test("assignment: the student version stubs every solution region and keeps
   for (const c of student.cells) if (c.cell_type === "code") assert.deepEqual(c.outputs, []);
   // markdown and non-exercise cells are untouched
   assert.equal(sourceOf(student.cells[3]), sourceOf(ref.cells[3]));
+});
+
+Deno.test("assignment: the exercise fixture type-checks", async () => {
+  // (a student version does not: its solutions' names are missing until the student writes them)
+  const r = await checkNotebooks([FIXTURE]);
+  assert.ok(r.ok, r.output);
 });
 
 Deno.test("assignment: notebooks that break the exercise convention are refused clearly", async () => {
