@@ -81,7 +81,7 @@ Deno.test("assignment: notebooks that break the exercise convention are refused 
   assert.throws(() => findExercises(broken, "nb.ipynb"), (e: Error) => {
     assert.match(e.message, /^nb\.ipynb: exercises do not follow DEVELOPING\.md/);
     assert.match(e.message, /cell 6 \(solution ex1\): line 2: BEGIN SOLUTION without END/);
-    assert.match(e.message, /cell 10 \(check ex2\): must end with `await award\("ex2", 2\);`/);
+    assert.match(e.message, /cell 10 \(check ex2\): must call `await award\("ex2", 2\)`/);
     assert.match(e.message, /solution ex3 has no check cell/);
     return true;
   });

@@ -6,7 +6,7 @@
  * `notImplemented("exN");` from `@lib/exercise.ts`, check cells are kept as they are, outputs and
  * execution counts are stripped. The exercises must follow the convention of DEVELOPING.md
  * (solution cell `"ghostlab": {"solution": "exN"}`, check cell
- * `"ghostlab": {"check": "exN", "points": P}` ending with `await award("exN", P)`); a notebook
+ * `"ghostlab": {"check": "exN", "points": P}` calling `await award("exN", P)` at its end); a notebook
  * that does not is refused with a message naming the cell and the fix.
  *
  * @module
@@ -127,11 +127,9 @@ export function findExercises(
         problems.push(`${where} (check ${g.check}): metadata "points" must be a number > 0`);
         return;
       }
-      const award = new RegExp(`await award\\(\\s*"${g.check}"\\s*,\\s*${p}\\s*\\);?\\s*$`);
-      if (!award.test(sourceOf(cell))) {
-        problems.push(
-          `${where} (check ${g.check}): must end with \`await award("${g.check}", ${p});\``,
-        );
+      const calls = [...sourceOf(cell).matchAll(/\baward\(\s*"([^"]*)"\s*,\s*([^)]*?)\s*\)/g)];
+      if (!calls.length || calls.some((m) => m[1] !== g.check || Number(m[2]) !== p)) {
+        problems.push(`${where} (check ${g.check}): must call \`await award("${g.check}", ${p})\``);
       }
       checks.push({ exercise: g.check, points: p, cell: i });
     }

@@ -112,7 +112,7 @@ export function gradingNotebook(
   const nb = stripOutputs(submitted);
   let checks = findExercises(nb, name, { submission: true }).checks;
   if (reference) {
-    const ref = findExercises(reference, "reference").checks;
+    const ref = findExercises(reference, "reference", { submission: true }).checks;
     const mine = new Map(checks.map((c) => [c.exercise, c]));
     for (const r of ref) {
       const c = mine.get(r.exercise);
@@ -238,7 +238,10 @@ export async function grade(submissions: string[], opts: GradeOptions = {}): Pro
       jobs.push({ sub, file, checks: g.checks, notes: g.notes });
     } catch (e) {
       const error = (e as Error).message;
-      const ref = reference ? findExercises(reference, "reference").checks : [];
+      let ref: Check[] = [];
+      try {
+        if (reference) ref = findExercises(reference, "reference", { submission: true }).checks;
+      } catch { /* the error above already says what is wrong */ }
       const scores = ref.map((c) => ({ exercise: c.exercise, points: 0, max: c.points, error }));
       const max = scores.reduce((a, x) => a + x.max, 0);
       broken.set(sub, {
@@ -363,7 +366,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`grade: --timeout must be > 0 seconds, got ${opts.timeout}`);
     return 2;
   }
-  const grades = await grade(subs, opts);
+  let grades: Grade[];
+  try {
+    grades = await grade(subs, opts);
+  } catch (e) {
+    console.error(`grade: ${(e as Error).message}`);
+    return 1;
+  }
   console.log(gradesTable(grades));
   console.log(`\ngrades: ${(opts.out ?? "build/grades").replace(`${ROOT}/`, "")}/grades.csv`);
   return 0;
