@@ -158,11 +158,6 @@ export class Rng {
     }
     return a;
   }
-
-  /** A new independent generator derived from this one (for per-run streams). */
-  fork(): Rng {
-    return new Rng(this.nextUint32());
-  }
 }
 
 function rotl(x: number, k: number): number {

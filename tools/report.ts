@@ -6,6 +6,7 @@
  * @module
  */
 
+import { renderDocs } from "./docs.ts";
 import { plotlyPath, python, run } from "./prereq.ts";
 
 /** What the runner (tools/run_notebooks.py) records for one notebook. */
@@ -215,5 +216,6 @@ export async function buildReport(opts: ReportOptions): Promise<ReportEntry[]> {
   }
   await Deno.copyFile(plotlyPath(), `${opts.siteDir}/plotly.min.js`);
   await Deno.writeTextFile(`${opts.siteDir}/index.html`, indexPage(entries));
+  await renderDocs(opts.siteDir); // docs/*.md → <site>/docs/*.html, linked from the index
   return entries;
 }
