@@ -17,14 +17,9 @@ import type { ChoraleData } from "./data.ts";
 import { sha256Hex } from "./data.ts";
 import { type AgingRecord, AgingTracker, type AgingTrackerState } from "./aging.ts";
 import { type CollapseMeasure, collapseMeasure } from "./analysis.ts";
-import {
-  fullConfig,
-  type FullTrainConfig,
-  GlassyTrainer,
-  type TrainConfig,
-  type TrainRecord,
-} from "./trainer.ts";
-import type { GlassyBackend } from "./tf.ts";
+import { fullConfig, type FullTrainConfig, type TrainConfig, type TrainRecord } from "./config.ts";
+import { GlassyTrainer } from "./trainer.ts";
+import type { EngineName } from "./engine.ts";
 
 /** A learning curve (§5, F1): losses vs τ for one (d, w). */
 export interface LearningCurve {
@@ -53,8 +48,8 @@ export interface RunOptions {
    * to the event loop so that signal handlers can run.
    */
   shouldStop?: () => boolean;
-  /** TF.js backend (default wasm). */
-  backend?: GlassyBackend;
+  /** Compute engine (default "simd"). */
+  engine?: EngineName;
   /** {@linkcode runAging} only: pause (checkpoint saved) once this many steps are done. */
   untilStep?: number;
 }
@@ -103,14 +98,14 @@ export async function runLearningCurve(
   let tr: GlassyTrainer;
   if (opts.checkpoint && (await fileExists(opts.checkpoint))) {
     tr =
-      (await GlassyTrainer.fromCheckpoint(data, await Deno.readFile(opts.checkpoint), opts.backend))
+      (await GlassyTrainer.fromCheckpoint(data, await Deno.readFile(opts.checkpoint), opts.engine))
         .trainer;
     if (JSON.stringify(tr.config) !== JSON.stringify(c)) {
       tr.dispose();
       throw new Error(`checkpoint ${opts.checkpoint} has a different config; delete it to restart`);
     }
   } else {
-    tr = await GlassyTrainer.create(data, c, opts.backend);
+    tr = await GlassyTrainer.create(data, c, opts.engine);
   }
   try {
     while (tr.steps < steps) {
@@ -208,13 +203,13 @@ export async function runAging(
     const r = await GlassyTrainer.fromCheckpoint(
       data,
       await Deno.readFile(opts.checkpoint),
-      opts.backend,
+      opts.engine,
     );
     tr = r.trainer;
     const saved = r.extra as (AgingTrackerState | null)[];
     trackers = saved.map((s) => (s ? AgingTracker.fromJSON(s) : null));
   } else {
-    tr = await GlassyTrainer.create(data, train, opts.backend);
+    tr = await GlassyTrainer.create(data, train, opts.engine);
   }
   const save = async () => {
     if (opts.checkpoint) {
@@ -354,8 +349,8 @@ export async function readResultFile<C, R>(path: string): Promise<ResultFile<C, 
 export interface LadderOptions {
   /** Called after each finished run (progress). */
   onRun?: (c: LearningCurve) => void;
-  /** TF.js backend (default wasm). */
-  backend?: GlassyBackend;
+  /** Compute engine (default "simd"). */
+  engine?: EngineName;
 }
 
 /**
@@ -373,7 +368,7 @@ export async function runWidthLadder(
   const out: LearningCurve[] = [];
   for (const width of widths) {
     const c = await runLearningCurve(data, { ...base, depth, width }, steps, {
-      backend: opts.backend,
+      engine: opts.engine,
     });
     opts.onRun?.(c);
     out.push(c);
