@@ -75,7 +75,7 @@ async function timeNumpy(steps: number, autoKernel: boolean): Promise<number | n
   const script = new URL("./glassy_numpy.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command("/usr/bin/python3", {
-      args: [...(autoKernel ? ["--auto-kernel"] : []), script, path, String(steps)],
+      args: [script, ...(autoKernel ? ["--auto-kernel"] : []), path, String(steps)],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -605,6 +605,12 @@ Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one"
     const c = { ...cfg, train: { ...cfg.train, orthInterval: 20 } };
     const part = await runAging(data, c, { ...opts, untilStep: 55 });
     assert.equal(part.done, 55);
+    // a checkpoint made with another config is refused, for the training or the aging part
+    await assert.rejects(
+      runAging(data, { ...c, train: { ...c.train, eta0: 0.04 } }, opts),
+      /different config/,
+    );
+    await assert.rejects(runAging(data, { ...c, agingFactor: 3 }, opts), /different config/);
     const rest = await runAging(data, c, opts);
     assert.equal(rest.done, 120);
     assert.deepEqual(rest.curves, full.curves);
@@ -614,5 +620,13 @@ Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one"
   await assert.rejects(
     runAging(data, { ...cfg, waitSteps: [25], train: { ...cfg.train, orthInterval: 20 } }),
     /multiples of orthInterval/,
+  );
+  await assert.rejects(
+    runAging(data, { ...cfg, waitSteps: [20], train: { ...cfg.train, warmupSteps: 30 } }),
+    /waitSteps must be >= warmupSteps=30/,
+  );
+  await assert.rejects(
+    runAging(data, { ...cfg, train: { ...cfg.train, eta0: Number.NaN } }),
+    /eta0 must be a finite number > 0/,
   );
 });
