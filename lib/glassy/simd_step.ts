@@ -241,12 +241,7 @@ export class StepPart {
     const S = this.L.slots;
     const f = this.f;
     const r0 = this.L.trainSplit[this.part], r1 = this.L.trainSplit[this.part + 1];
-    for (let l = 0; l < d; l++) {
-      if (l === 0) this.#gemm("mu0", "x", "J0t", nv, r0, r1, 0);
-      else this.#gemm(`mu${l}`, `mu${l - 1}`, `Jt${l - 1}`, w, r0, r1, 0);
-      this.#gemm(`mu${l}`, `m${l}`, `Mt${l}`, w, r0, r1, 1);
-      this.#tanh(`mu${l}`, r0, r1);
-    }
+    this.#layers("mu", "m", "x", r0, r1);
     this.#gemm("H", `mu${d - 1}`, "Kt", w, r0, r1, 0);
     this.#gemm("H", "x", "Wt", nv, r0, r1, 1);
     const K = this.k;
@@ -304,13 +299,23 @@ export class StepPart {
 
   /** Test-column forward pass μ_test (§4.7) on this part's test columns. */
   testForward(): void {
+    this.#layers(
+      "muTest",
+      "mTest",
+      "xTest",
+      this.L.testSplit[this.part],
+      this.L.testSplit[this.part + 1],
+    );
+  }
+
+  /** μ_l = tanh(J μ_{l−1} + M_l m_l) for every layer over rows r0…r1 (§4.5, §4.7). */
+  #layers(mu: string, m: string, x: string, r0: number, r1: number): void {
     const { d, nv, w } = this.L;
-    const r0 = this.L.testSplit[this.part], r1 = this.L.testSplit[this.part + 1];
     for (let l = 0; l < d; l++) {
-      if (l === 0) this.#gemm("muTest0", "xTest", "J0t", nv, r0, r1, 0);
-      else this.#gemm(`muTest${l}`, `muTest${l - 1}`, `Jt${l - 1}`, w, r0, r1, 0);
-      this.#gemm(`muTest${l}`, `mTest${l}`, `Mt${l}`, w, r0, r1, 1);
-      this.#tanh(`muTest${l}`, r0, r1);
+      if (l === 0) this.#gemm(`${mu}0`, x, "J0t", nv, r0, r1, 0);
+      else this.#gemm(`${mu}${l}`, `${mu}${l - 1}`, `Jt${l - 1}`, w, r0, r1, 0);
+      this.#gemm(`${mu}${l}`, `${m}${l}`, `Mt${l}`, w, r0, r1, 1);
+      this.#tanh(`${mu}${l}`, r0, r1);
     }
   }
 

@@ -108,15 +108,18 @@ export class TfEngine implements StepEngine {
       tf.pad(tf.slice(a, [0, 0], [rows - 1, -1]), [[1, 0], [0, 0]]) as T2;
     const shiftUp = (a: T2, rows: number) =>
       tf.pad(tf.slice(a, [1, 0], [rows - 1, -1]), [[0, 1], [0, 0]]) as T2;
-    const next = tf.tidy(() => {
-      const mOld = L("m"), nOld = L("n"), dOld = L("delta");
+    // μ_l = tanh(J μ_{l−1} + M_l m_l) over all layers (§4.5, §4.7)
+    const layers = (x: T2, m: T2[]) => {
       const mu: T2[] = [];
       for (let l = 0; l < d; l++) {
-        const below = l === 0
-          ? tf.matMul(this.#x, g("J0t"))
-          : tf.matMul(mu[l - 1], g(`Jt${l - 1}`));
-        mu.push(tanh(tf.add(below, tf.matMul(mOld[l], g(`Mt${l}`)))));
+        const below = l === 0 ? tf.matMul(x, g("J0t")) : tf.matMul(mu[l - 1], g(`Jt${l - 1}`));
+        mu.push(tanh(tf.add(below, tf.matMul(m[l], g(`Mt${l}`)))));
       }
+      return mu;
+    };
+    const next = tf.tidy(() => {
+      const mOld = L("m"), nOld = L("n"), dOld = L("delta");
+      const mu = layers(this.#x, mOld);
       const m = mu.map((u, l) =>
         tf.mul(tf.mul(tf.add(mOld[l], shiftDown(u, T)), 0.5), this.#startKeep) as T2
       );
@@ -155,13 +158,7 @@ export class TfEngine implements StepEngine {
     const Tt = this.#xTest.shape[0];
     const test = tf.tidy(() => {
       const mTestOld = L("mTest");
-      const muTest: T2[] = [];
-      for (let l = 0; l < d; l++) {
-        const below = l === 0
-          ? tf.matMul(this.#xTest, g("J0t"))
-          : tf.matMul(muTest[l - 1], g(`Jt${l - 1}`));
-        muTest.push(tanh(tf.add(below, tf.matMul(mTestOld[l], g(`Mt${l}`)))));
-      }
+      const muTest = layers(this.#xTest, mTestOld);
       const out: [string, T2][] = [];
       muTest.forEach((u, l) => {
         out.push([`muTest${l}`, u], [
