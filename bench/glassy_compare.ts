@@ -1,14 +1,16 @@
-// Benchmark: one SGD step of the glassy trainer (spec glassy-dynamics.md §4) at d = 2, w = 70,
-// 54 pitch units, the 80 training chorales and the whole test set, for our TF.js engine (wasm, and
-// the cpu backend with --cpu), a plain float64 JS estimate of the step's matmuls alone, and the numpy
-// implementation in bench/glassy_numpy.py, all in one run.
+// Benchmark: one SGD step of the glassy trainer (docs/glassy-dynamics.md §4) at d = 2, w = 70,
+// 54 pitch units, the 80 training chorales and the whole test set, in one run: our default engine
+// ("simd": float32 wasm SIMD on 2 threads) → glassy_step_s, the TF.js wasm engine, and the authors'
+// numpy step (bench/glassy_numpy.py) with OpenBLAS on 2 threads, its kernel auto-detected for this
+// CPU (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE dropped, as a pip numpy would run) → glassy_numpy_step_s,
+// and as found in the environment → glassy_numpy_env_step_s. glassy_ratio = numpy / ours.
 //
-// Usage: deno run -A bench/glassy_compare.ts [--steps N] [--cpu] [--no-numpy] [--no-js]
+// Usage: deno run -A bench/glassy_compare.ts [--steps N] [--cpu] [--no-numpy] [--no-js] [--no-tfjs]
 // Needs the JSB file (GHOSTLAB_JSB_PATH, ../shared/data, or the data/ cache) and /usr/bin/python3
 // with numpy for the comparison.
 import { loadJsbChorales, prepareChoraleData } from "../lib/glassy/data.ts";
 import { GlassyTrainer } from "../lib/glassy/trainer.ts";
-import type { GlassyBackend } from "../lib/glassy/tf.ts";
+import type { EngineName } from "../lib/glassy/engine.ts";
 
 const args = Deno.args;
 const flag = (name: string) => args.includes(name);
@@ -31,8 +33,8 @@ const path = await jsbPath();
 const ds = await loadJsbChorales({ path });
 const data = prepareChoraleData(ds);
 
-async function timeEngine(backend: GlassyBackend, steps: number): Promise<number> {
-  const tr = await GlassyTrainer.create(data, { depth: 2, width: 70 }, backend);
+async function timeEngine(engine: EngineName, steps: number): Promise<number> {
+  const tr = await GlassyTrainer.create(data, { depth: 2, width: 70 }, engine);
   tr.run(5); // warm-up (step 0 also records losses)
   const t0 = performance.now();
   tr.run(steps); // steps 5 … 5+steps−1: no record, no re-orthogonalisation
@@ -65,7 +67,7 @@ function timeJsMatmuls(): number {
     mm(T, 54, 70) + 2 * mm(T, 70, 70) + mm(Tt, 54, 70) + 3 * mm(Tt, 70, 70);
 }
 
-async function timeNumpy(steps: number): Promise<number | null> {
+async function timeNumpy(steps: number, autoKernel: boolean): Promise<number | null> {
   if (path === undefined) {
     console.log("glassy_numpy: skipped (the numpy script needs a local JSB path)");
     return null;
@@ -73,12 +75,14 @@ async function timeNumpy(steps: number): Promise<number | null> {
   const script = new URL("./glassy_numpy.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command("/usr/bin/python3", {
-      args: [script, path, String(Math.max(3, Math.round(steps / 2)))],
+      args: [script, ...(autoKernel ? ["--auto-kernel"] : []), path, String(steps)],
       stdout: "piped",
       stderr: "piped",
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     const m = text.match(/glassy_numpy_step_s: ([0-9.eE+-]+)/);
+    const blas = text.match(/glassy_numpy_blas: (.*)/);
+    if (blas) console.log(`glassy_numpy${autoKernel ? "" : "_env"}_blas: ${blas[1]}`);
     if (!out.success || !m) {
       console.log(`glassy_numpy: failed (${new TextDecoder().decode(out.stderr).slice(-300)})`);
       return null;
@@ -94,21 +98,27 @@ console.log(
   `glassy_bench: d=2 w=70 nv=${data.nv} T=${data.train.T} T_test=${data.test.T} ` +
     `batch=300 steps=${STEPS}`,
 );
-const ours = await timeEngine("wasm", STEPS);
-console.log(`glassy_step_s: ${ours.toFixed(6)}  (TF.js wasm, float32)`);
+const ours = await timeEngine("simd", STEPS);
+console.log(`glassy_step_s: ${ours.toFixed(6)}  (simd engine: float32 wasm SIMD, 2 threads)`);
+if (!flag("--no-tfjs")) {
+  const t = await timeEngine("tfjs-wasm", Math.max(3, Math.round(STEPS / 4)));
+  console.log(`glassy_tfjs_wasm_step_s: ${t.toFixed(6)}`);
+}
 if (flag("--cpu")) {
-  const cpu = await timeEngine("cpu", Math.max(3, Math.round(STEPS / 5)));
+  const cpu = await timeEngine("tfjs-cpu", Math.max(3, Math.round(STEPS / 10)));
   console.log(`glassy_tfjs_cpu_step_s: ${cpu.toFixed(6)}`);
 }
 if (!flag("--no-js")) {
   console.log(
-    `glassy_js_f64_matmuls_s: ${timeJsMatmuls().toFixed(6)}  (lower bound, products only)`,
+    `glassy_js_f64_matmuls_s: ${timeJsMatmuls().toFixed(6)}  (plain JS f64, products only)`,
   );
 }
 if (!flag("--no-numpy")) {
-  const np = await timeNumpy(STEPS);
+  const np = await timeNumpy(STEPS, true);
+  const npEnv = await timeNumpy(STEPS, false);
+  if (npEnv !== null) console.log(`glassy_numpy_env_step_s: ${npEnv.toFixed(6)}`);
   if (np !== null) {
-    console.log(`glassy_numpy_step_s: ${np.toFixed(6)}`);
+    console.log(`glassy_numpy_step_s: ${np.toFixed(6)}  (OpenBLAS kernel auto-detected)`);
     console.log(`glassy_ratio: ${(np / ours).toFixed(2)}  (numpy time / our time; target >= 2)`);
   }
 }

@@ -1,14 +1,40 @@
 #!/usr/bin/env python3
 """One SGD step of Hertz & Tyrcha's relaxation algorithm (ghostlab spec glassy-dynamics.md, section 4)
 in numpy, written the way the reference scripts are (units x T matrices, np.roll shifts), for the
-ghostlab benchmark. Usage: /usr/bin/python3 bench/glassy_numpy.py PATH_TO_JSON [steps] [width] [depth]
-Prints `glassy_numpy_step_s: <seconds per step>` (mean over the timed steps, after 3 warm-up steps).
+ghostlab benchmark. Usage: /usr/bin/python3 bench/glassy_numpy.py [--auto-kernel] PATH_TO_JSON [steps] [width] [depth]
+Prints the BLAS numpy loaded (library, OpenBLAS core kernel, threads) and
+`glassy_numpy_step_s: <seconds per step>` (mean over the timed steps, after 3 warm-up steps).
+--auto-kernel drops OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from the environment before numpy loads,
+so OpenBLAS picks its kernel for this CPU as a pip-installed numpy would.
 """
+import ctypes
 import json
+import os
 import sys
 import time
 
-import numpy as np
+if "--auto-kernel" in sys.argv:
+    sys.argv.remove("--auto-kernel")
+    os.environ.pop("OPENBLAS_CORETYPE", None)
+    os.environ.pop("OPENBLAS_L2_SIZE", None)
+
+import numpy as np  # noqa: E402
+
+
+def blas_info():
+    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower()})
+    core, threads = "?", "?"
+    for lib in libs:
+        try:
+            h = ctypes.CDLL(lib)
+            h.openblas_get_corename.restype = ctypes.c_char_p
+            core = h.openblas_get_corename().decode()
+            threads = h.openblas_get_num_threads()
+            break
+        except (OSError, AttributeError):
+            continue
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    return f"libs={','.join(libs) or 'none'} openblas_core={core} threads={threads} env={env}"
 
 
 def split(chorales, low=43, high=96):
@@ -92,6 +118,7 @@ def main():
     for _ in range(steps):
         step()
     dt = (time.perf_counter() - t0) / steps
+    print(f"glassy_numpy_blas: {blas_info()}")
     print(f"glassy_numpy_T: {T} test_T: {xt.shape[1]} nv: {nv} width: {nh} depth: {nl}")
     print(f"glassy_numpy_step_s: {dt:.6f}")
 

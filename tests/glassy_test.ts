@@ -7,18 +7,21 @@ import { deriveSeed, Rng } from "@lib/random.ts";
 import {
   AgingTracker,
   type ChoraleData,
+  cloneParams,
   collapseMeasure,
   exactState,
   extrapolateWc,
   fitCriticalWidth,
   fitPowerLaw,
+  type GlassyParams,
   GlassyTrainer,
   haarOrthogonal,
-  initParams,
+  initialGlassyParams,
   learningTime,
   loadJsbChorales,
   lossBits,
   matmul,
+  type NetworkState,
   orthogonalityError,
   outerProductVarianceSum,
   parameterCount,
@@ -45,7 +48,7 @@ function smallData(seed = 1, low = 60, high = 71): ChoraleData {
   return prepareChoraleData(ds, { low, high, firstChorale: 1, nChorales: 4 });
 }
 
-function randomize(p: ReturnType<typeof initParams>, seed: number) {
+function randomize(p: ReturnType<typeof initialGlassyParams>, seed: number) {
   const rng = new Rng(seed);
   const fill = (a: Float64Array, s: number) => a.forEach((_, i) => (a[i] = s * rng.normal()));
   fill(p.W, 0.2);
@@ -73,7 +76,7 @@ Deno.test("update formulas at the exact state equal −∇ℓ/T from TF.js autod
   await useBackend("wasm");
   const data = smallData();
   const T = data.train.T;
-  const p = randomize(initParams(data, { depth: 2, width: 5 }, 3), 7);
+  const p = randomize(initialGlassyParams(data, { depth: 2, width: 5 }, 3), 7);
   const state = exactState(p, data.train);
   const tr = await GlassyTrainer.fromState(
     data,
@@ -136,9 +139,190 @@ Deno.test("update formulas at the exact state equal −∇ℓ/T from TF.js autod
   tf.dispose([x, s, gW, gK, gJ0, gJ1, gM0, gM1, gh, ...inputs]);
 });
 
+/**
+ * A plain float64 replay of one §4 step (docs/glassy-dynamics.md §4.4–4.7), written from the
+ * formulas independently of the engines. `variant` injects one ordering mistake, to show that the
+ * comparison can fail.
+ */
+function replayStep(
+  data: ChoraleData,
+  p0: GlassyParams,
+  st: NetworkState,
+  mTest0: Float64Array[],
+  eta: number,
+  cols: Int32Array,
+  orth: boolean,
+  variant: "authors" | "n-from-new-delta" | "mu-from-new-m" = "authors",
+) {
+  const { nv, w, d } = p0;
+  const T = data.train.T, Tt = data.test.T;
+  const x = data.train.x, s = data.train.s;
+  const p = cloneParams(p0);
+  const k = eta / cols.length;
+  // §4.4: all directions from the held states, then the update
+  const addOuter = (
+    P: Float64Array,
+    a: ArrayLike<number>,
+    na: number,
+    b: ArrayLike<number>,
+    nb: number,
+  ) => {
+    const D = new Float64Array(na * nb);
+    for (const t of cols) {
+      for (let i = 0; i < na; i++) {
+        for (let j = 0; j < nb; j++) D[i * nb + j] += a[t * na + i] * b[t * nb + j];
+      }
+    }
+    return () => D.forEach((v, i) => (P[i] += k * v));
+  };
+  const ups = [
+    addOuter(p.W, st.e, nv, x, nv),
+    addOuter(p.K, st.e, nv, st.mu[d - 1], w),
+    addOuter(p.J0, st.delta[0], w, x, nv),
+    ...p.J.map((J, l) => addOuter(J, st.delta[l + 1], w, st.mu[l], w)),
+    ...p.M.map((M, l) => addOuter(M, st.delta[l], w, st.m[l], w)),
+  ];
+  const dh = new Float64Array(nv);
+  for (const t of cols) for (let i = 0; i < nv; i++) dh[i] += st.e[t * nv + i];
+  ups.forEach((u) => u());
+  dh.forEach((v, i) => (p.h[i] += k * v));
+  // §4.5: relaxation of all columns
+  const forward = (xs: ArrayLike<number>, ms: Float64Array[], n: number) => {
+    const mu = Array.from({ length: d }, () => new Float64Array(n * w));
+    for (let t = 0; t < n; t++) {
+      for (let l = 0; l < d; l++) {
+        for (let j = 0; j < w; j++) {
+          let a = 0;
+          if (l === 0) { for (let i = 0; i < nv; i++) a += p.J0[j * nv + i] * xs[t * nv + i]; }
+          else for (let i = 0; i < w; i++) a += p.J[l - 1][j * w + i] * mu[l - 1][t * w + i];
+          for (let i = 0; i < w; i++) a += p.M[l][j * w + i] * ms[l][t * w + i];
+          mu[l][t * w + j] = Math.tanh(a);
+        }
+      }
+    }
+    return mu;
+  };
+  const m = st.m.map((a) => a.slice());
+  const mu = forward(x, m, T);
+  for (let l = 0; l < d; l++) {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < w; j++) {
+        const prev = t > 0 ? mu[l][(t - 1) * w + j] : 0;
+        m[l][t * w + j] = ((m[l][t * w + j] + prev) / 2) * (1 - data.train.starts[t]);
+      }
+    }
+  }
+  const muUsed = variant === "mu-from-new-m" ? forward(x, m, T) : mu;
+  const H = new Float64Array(T * nv), e = new Float64Array(T * nv);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < nv; i++) {
+      let a = p.h[i];
+      for (let j = 0; j < w; j++) a += p.K[i * w + j] * muUsed[d - 1][t * w + j];
+      for (let j = 0; j < nv; j++) a += p.W[i * nv + j] * x[t * nv + j];
+      H[t * nv + i] = a;
+      e[t * nv + i] = s[t * nv + i] - Math.tanh(a);
+    }
+  }
+  const n = st.n.map((a) => a.slice());
+  const nUpdate = (l: number, del: Float64Array) => {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < w; j++) {
+        const next = t + 1 < T ? del[(t + 1) * w + j] : 0;
+        n[l][t * w + j] = ((st.n[l][t * w + j] + next) / 2) * (1 - data.train.ends[t]);
+      }
+    }
+  };
+  if (variant !== "n-from-new-delta") { for (let l = 0; l < d; l++) nUpdate(l, st.delta[l]); }
+  const delta = Array.from({ length: d }, () => new Float64Array(T * w));
+  for (let l = d - 1; l >= 0; l--) {
+    if (variant === "n-from-new-delta") nUpdate(l, st.delta[l]); // n_l before δ_l, as it should
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < w; j++) {
+        let a = 0;
+        if (l === d - 1) { for (let i = 0; i < nv; i++) a += p.K[i * w + j] * e[t * nv + i]; }
+        else for (let i = 0; i < w; i++) a += p.J[l][i * w + j] * delta[l + 1][t * w + i];
+        for (let i = 0; i < w; i++) a += p.M[l][i * w + j] * n[l][t * w + i];
+        const u = muUsed[l][t * w + j];
+        delta[l][t * w + j] = (1 - u * u) * a;
+      }
+    }
+    if (variant === "n-from-new-delta") nUpdate(l, delta[l]); // wrong: n from the new δ
+  }
+  // §4.6
+  if (orth) p.M = p.M.map((M) => polarOrthogonal(M, w));
+  // §4.7: test columns, no averaging
+  const muTest = forward(data.test.x, mTest0, Tt);
+  const mTest = muTest.map((u) => {
+    const out = new Float64Array(Tt * w);
+    for (let t = 1; t < Tt; t++) {
+      for (let j = 0; j < w; j++) out[t * w + j] = u[(t - 1) * w + j] * (1 - data.test.starts[t]);
+    }
+    return out;
+  });
+  return { p, state: { mu: muUsed, m, n, delta, H, e }, muTest, mTest };
+}
+
+for (const engine of ["simd", "tfjs-wasm"] as const) {
+  Deno.test(`one full §4 step of the ${engine} engine equals a float64 replay`, async () => {
+    const data = smallData(3);
+    const d = 2, w = 5;
+    const p = randomize(initialGlassyParams(data, { depth: d, width: w }, 4), 11);
+    const rng = new Rng(12);
+    const jitter = (a: Float64Array, sd: number) => a.map((v) => v + sd * rng.normal());
+    const exact = exactState(p, data.train);
+    // a relaxed state away from the fixed point, so that every term of the step matters
+    const st: NetworkState = {
+      ...exact,
+      m: exact.m.map((a) => jitter(a, 0.3)),
+      n: exact.n.map((a) => jitter(a, 0.3)),
+      delta: exact.delta.map((a) => jitter(a, 0.3)),
+    };
+    const mTest0 = exactState(p, data.test).m.map((a) => jitter(a, 0.3));
+    const cfg = { depth: d, width: w, batchSize: 8, eta0: 0.3, warmupSteps: 0, orthInterval: 12 };
+    const tr = await GlassyTrainer.fromState(data, cfg, p, st, engine);
+    mTest0.forEach((a, l) => tr.engine.write(`mTest${l}`, a));
+    tr.steps = 12; // step 12 re-orthogonalises M (s % 12 = 0, s > 10)
+    const cols = tr.batch(12);
+    tr.step();
+    const got = { p: tr.params(), state: tr.state() };
+    const gotTest = Array.from({ length: d }, (_, l) => tr.engine.read(`mTest${l}`));
+    tr.dispose();
+    const ref = replayStep(data, p, st, mTest0, 0.3, cols, true);
+    const tol = 2e-5; // float32 engine vs float64 replay, entries are O(1)
+    const cmp = (name: string, a: ArrayLike<number>, b: ArrayLike<number>) => {
+      const err = maxAbsDiff(a, b);
+      assert.ok(err < tol * Math.max(1, maxAbs(b)), `${name}: max |engine − replay| = ${err}`);
+    };
+    cmp("W", got.p.W, ref.p.W);
+    cmp("K", got.p.K, ref.p.K);
+    cmp("J0", got.p.J0, ref.p.J0);
+    cmp("J1", got.p.J[0], ref.p.J[0]);
+    cmp("h", got.p.h, ref.p.h);
+    for (let l = 0; l < d; l++) {
+      cmp(`M${l} (orthogonalised)`, got.p.M[l], ref.p.M[l]);
+      for (const k of ["mu", "m", "n", "delta"] as const) {
+        cmp(`${k}${l}`, got.state[k][l], ref.state[k][l]);
+      }
+      cmp(`mTest${l}`, gotTest[l], ref.mTest[l]);
+    }
+    cmp("H", got.state.H, ref.state.H);
+    cmp("e", got.state.e, ref.state.e);
+    assert.ok(orthogonalityError(got.p.M[0], w) < 1e-5);
+    // the comparison can fail: either ordering mistake moves δ or n far beyond the tolerance
+    for (const v of ["n-from-new-delta", "mu-from-new-m"] as const) {
+      const bad = replayStep(data, p, st, mTest0, 0.3, cols, true, v);
+      const err = Math.max(
+        maxAbsDiff(got.state.delta[0], bad.state.delta[0]),
+        maxAbsDiff(got.state.n[0], bad.state.n[0]),
+      );
+      assert.ok(err > 100 * tol, `${v}: ${err}`);
+    }
+  });
+}
+
 Deno.test("the exact state is a fixed point of the §4 relaxation (η = 0 step)", async () => {
   const data = smallData(2);
-  const p = randomize(initParams(data, { depth: 2, width: 4 }, 5), 9);
+  const p = randomize(initialGlassyParams(data, { depth: 2, width: 4 }, 5), 9);
   const st = exactState(p, data.train);
   const tr = await GlassyTrainer.fromState(
     data,
@@ -421,6 +605,12 @@ Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one"
     const c = { ...cfg, train: { ...cfg.train, orthInterval: 20 } };
     const part = await runAging(data, c, { ...opts, untilStep: 55 });
     assert.equal(part.done, 55);
+    // a checkpoint made with another config is refused, for the training or the aging part
+    await assert.rejects(
+      runAging(data, { ...c, train: { ...c.train, eta0: 0.04 } }, opts),
+      /different config/,
+    );
+    await assert.rejects(runAging(data, { ...c, agingFactor: 3 }, opts), /different config/);
     const rest = await runAging(data, c, opts);
     assert.equal(rest.done, 120);
     assert.deepEqual(rest.curves, full.curves);
@@ -430,5 +620,13 @@ Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one"
   await assert.rejects(
     runAging(data, { ...cfg, waitSteps: [25], train: { ...cfg.train, orthInterval: 20 } }),
     /multiples of orthInterval/,
+  );
+  await assert.rejects(
+    runAging(data, { ...cfg, waitSteps: [20], train: { ...cfg.train, warmupSteps: 30 } }),
+    /waitSteps must be >= warmupSteps=30/,
+  );
+  await assert.rejects(
+    runAging(data, { ...cfg, train: { ...cfg.train, eta0: Number.NaN } }),
+    /eta0 must be a finite number > 0/,
   );
 });

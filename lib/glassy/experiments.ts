@@ -17,14 +17,10 @@ import type { ChoraleData } from "./data.ts";
 import { sha256Hex } from "./data.ts";
 import { type AgingRecord, AgingTracker, type AgingTrackerState } from "./aging.ts";
 import { type CollapseMeasure, collapseMeasure } from "./analysis.ts";
-import {
-  fullConfig,
-  type FullTrainConfig,
-  GlassyTrainer,
-  type TrainConfig,
-  type TrainRecord,
-} from "./trainer.ts";
-import type { GlassyBackend } from "./tf.ts";
+import { fullConfig, type FullTrainConfig, type TrainConfig, type TrainRecord } from "./config.ts";
+import { GlassyTrainer } from "./trainer.ts";
+import { requireInteger, requirePositive } from "../validate.ts";
+import type { EngineName } from "./engine.ts";
 
 /** A learning curve (§5, F1): losses vs τ for one (d, w). */
 export interface LearningCurve {
@@ -53,8 +49,8 @@ export interface RunOptions {
    * to the event loop so that signal handlers can run.
    */
   shouldStop?: () => boolean;
-  /** TF.js backend (default wasm). */
-  backend?: GlassyBackend;
+  /** Compute engine (default "simd"). */
+  engine?: EngineName;
   /** {@linkcode runAging} only: pause (checkpoint saved) once this many steps are done. */
   untilStep?: number;
 }
@@ -103,14 +99,14 @@ export async function runLearningCurve(
   let tr: GlassyTrainer;
   if (opts.checkpoint && (await fileExists(opts.checkpoint))) {
     tr =
-      (await GlassyTrainer.fromCheckpoint(data, await Deno.readFile(opts.checkpoint), opts.backend))
+      (await GlassyTrainer.fromCheckpoint(data, await Deno.readFile(opts.checkpoint), opts.engine))
         .trainer;
     if (JSON.stringify(tr.config) !== JSON.stringify(c)) {
       tr.dispose();
       throw new Error(`checkpoint ${opts.checkpoint} has a different config; delete it to restart`);
     }
   } else {
-    tr = await GlassyTrainer.create(data, c, opts.backend);
+    tr = await GlassyTrainer.create(data, c, opts.engine);
   }
   try {
     while (tr.steps < steps) {
@@ -189,9 +185,17 @@ export async function runAging(
   const agingFactor = cfg.agingFactor ?? 4;
   const noiseInterval = cfg.noiseInterval ?? 2000;
   const recordInterval = cfg.recordInterval ?? 500;
-  if (!(agingFactor > 0)) throw new RangeError(`agingFactor must be > 0, got ${agingFactor}`);
+  requirePositive("agingFactor", agingFactor);
+  requireInteger("noiseInterval", noiseInterval, 1);
+  requireInteger("recordInterval", recordInterval, 1);
   if (cfg.waitSteps.length === 0) throw new RangeError("waitSteps must be non-empty");
   for (const w of cfg.waitSteps) {
+    if (w < train.warmupSteps) {
+      throw new RangeError(
+        `waitSteps must be >= warmupSteps=${train.warmupSteps} (aging is measured at constant η), ` +
+          `got ${w}`,
+      );
+    }
     if (!Number.isInteger(w) || w < 1 || w % train.orthInterval !== 0) {
       throw new RangeError(
         `waitSteps must be positive multiples of orthInterval=${train.orthInterval} (so that M is ` +
@@ -204,21 +208,36 @@ export async function runAging(
   const every = opts.checkpointEvery ?? 10000;
   let tr: GlassyTrainer;
   let trackers: (AgingTracker | null)[] = cfg.waitSteps.map(() => null);
+  const agingKey = { waitSteps: cfg.waitSteps, agingFactor, noiseInterval, recordInterval };
   if (opts.checkpoint && (await fileExists(opts.checkpoint))) {
     const r = await GlassyTrainer.fromCheckpoint(
       data,
       await Deno.readFile(opts.checkpoint),
-      opts.backend,
+      opts.engine,
     );
     tr = r.trainer;
-    const saved = r.extra as (AgingTrackerState | null)[];
+    // extra: { aging, trackers } (older checkpoints: the trackers array alone)
+    const extra = r.extra as
+      | { aging: unknown; trackers: (AgingTrackerState | null)[] }
+      | (AgingTrackerState | null)[];
+    const saved = Array.isArray(extra) ? extra : extra.trackers;
+    const sameAging = Array.isArray(extra)
+      ? saved.length === cfg.waitSteps.length
+      : JSON.stringify(extra.aging) === JSON.stringify(agingKey);
+    if (JSON.stringify(tr.config) !== JSON.stringify(train) || !sameAging) {
+      tr.dispose();
+      throw new Error(`checkpoint ${opts.checkpoint} has a different config; delete it to restart`);
+    }
     trackers = saved.map((s) => (s ? AgingTracker.fromJSON(s) : null));
   } else {
-    tr = await GlassyTrainer.create(data, train, opts.backend);
+    tr = await GlassyTrainer.create(data, train, opts.engine);
   }
   const save = async () => {
     if (opts.checkpoint) {
-      await tr.saveCheckpoint(opts.checkpoint, trackers.map((t) => (t ? t.toJSON() : null)));
+      await tr.saveCheckpoint(opts.checkpoint, {
+        aging: agingKey,
+        trackers: trackers.map((t) => (t ? t.toJSON() : null)),
+      });
     }
   };
   try {
@@ -354,8 +373,8 @@ export async function readResultFile<C, R>(path: string): Promise<ResultFile<C, 
 export interface LadderOptions {
   /** Called after each finished run (progress). */
   onRun?: (c: LearningCurve) => void;
-  /** TF.js backend (default wasm). */
-  backend?: GlassyBackend;
+  /** Compute engine (default "simd"). */
+  engine?: EngineName;
 }
 
 /**
@@ -373,7 +392,7 @@ export async function runWidthLadder(
   const out: LearningCurve[] = [];
   for (const width of widths) {
     const c = await runLearningCurve(data, { ...base, depth, width }, steps, {
-      backend: opts.backend,
+      engine: opts.engine,
     });
     opts.onRun?.(c);
     out.push(c);

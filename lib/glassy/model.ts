@@ -64,7 +64,11 @@ export function parameterCount(nv: number, width: number, depth: number): number
  * Initial parameters (§3): J0 = √0.1·N(0,1)/√nv, J_l Haar-orthogonal, M_l random non-identity
  * permutations, K = W = 0, h_i = artanh(mean of the ±1 training targets).
  */
-export function initParams(data: ChoraleData, shape: ModelShape, seed: number): GlassyParams {
+export function initialGlassyParams(
+  data: ChoraleData,
+  shape: ModelShape,
+  seed: number,
+): GlassyParams {
   checkShape(shape);
   const { depth: d, width: w } = shape;
   const nv = data.nv;
