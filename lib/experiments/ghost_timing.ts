@@ -1,0 +1,304 @@
+/**
+ * Does the ghost come before the abrupt drop? The rank-one RNN on the delayed-activation task
+ * (docs/ghost-mechanism.md §2.1, Fig 3) learns by moving its latent state κ from κ0 past the
+ * read-out threshold θ = 1 at about step T. This module measures, on the exact 1-D flow
+ * F(κ) = −κ + Σᵢ nᵢ tanh(mᵢκ + bᵢ) (Eq. (2.1.1) of docs/ghost-mechanism.md §2.1):
+ *
+ * - the **bottleneck** of the path from κ0 to θ: the minimum of F on [κ0, θ]. If F ≤ 0 there, a
+ *   fixed point blocks the path; if the minimum is an interior local minimum with F > 0 it is a
+ *   **ghost**, with the local 1-D reduction F ≈ a + b(κ − κ_g)² (a = F(κ_g), b = F''(κ_g)/2) and
+ *   the passage time π/√(ab) of the canonical form (docs/ghost-mechanism.md §1.1), i.e.
+ *   π/(α√(ab)) update steps of κ_{t+1} = κ_t + α F(κ_t);
+ * - the **timing study**: over many seeds, the first epoch at which a ghost lies near the trial's
+ *   trajectory vs the first epoch at which the loss falls below half its plateau.
+ *
+ * @module
+ */
+
+import { Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
+import { latentBasis, latentCoordinates } from "../dynamics/mod.ts";
+import { latentSlowPoints, type LatentSlowPointOptions } from "./fig4.ts";
+import { requireFiniteArray, requireInteger, requirePositive } from "../validate.ts";
+
+/** The rank-one flow parameters m, n, b (each of length N). */
+export interface RankOneParams {
+  m: ArrayLike<number>;
+  n: ArrayLike<number>;
+  b: ArrayLike<number>;
+}
+
+function check(p: RankOneParams): number {
+  requireFiniteArray("m", p.m);
+  requireFiniteArray("n", p.n);
+  requireFiniteArray("b", p.b);
+  const N = p.m.length;
+  if (p.n.length !== N || p.b.length !== N) {
+    throw new RangeError(
+      `m, n, b must have the same length N, got ${N}, ${p.n.length}, ${p.b.length}`,
+    );
+  }
+  return N;
+}
+
+/**
+ * F(κ), F'(κ) and F''(κ) of the rank-one flow F(κ) = −κ + Σᵢ nᵢ tanh(mᵢκ + bᵢ)
+ * (docs/ghost-mechanism.md §2.1), exactly.
+ */
+export function rankOneFlowDerivatives(p: RankOneParams, kappa: number): [number, number, number] {
+  const { m, n, b } = p;
+  let f = -kappa, d1 = -1, d2 = 0;
+  for (let i = 0; i < m.length; i++) {
+    const t = Math.tanh(m[i] * kappa + b[i]), s = 1 - t * t;
+    f += n[i] * t;
+    d1 += n[i] * m[i] * s;
+    d2 += -2 * n[i] * m[i] * m[i] * t * s;
+  }
+  return [f, d1, d2];
+}
+
+/** The bottleneck of the rank-one flow on the path from κ0 to the threshold θ. */
+export interface PathBottleneck {
+  /**
+   * `"ghost"`: an interior local minimum of F with F > `fixedTol` (no fixed point on the path);
+   * `"fixed-point"`: F ≤ `fixedTol` somewhere on the path (a fixed point blocks it);
+   * `"monotone"`: F > `fixedTol` on the path and its minimum sits at an end (no bottleneck);
+   * `"reverse"`: κ0 ≥ θ (the path is empty).
+   */
+  kind: "ghost" | "fixed-point" | "monotone" | "reverse";
+  /** Where F is smallest on [κ0, θ] (refined by Newton on F' for a ghost). */
+  kappa: number;
+  /** F at that point (for a ghost: a, the speed at the ghost). */
+  speed: number;
+  /** Half the curvature b = F''(κ_g)/2 (NaN unless a ghost). */
+  curvature: number;
+  /** π/√(ab): passage time of the bottleneck in units of τ (NaN unless a ghost). */
+  passageTime: number;
+}
+
+/** Options of {@linkcode pathBottleneck}. */
+export interface BottleneckOptions {
+  /** Threshold θ of the read-out (default 1, docs/ghost-mechanism.md §2.1). */
+  threshold?: number;
+  /** Grid points on [κ0, θ] (default 400). */
+  points?: number;
+  /** F at or below this counts as a fixed point (default 1e-9). */
+  fixedTol?: number;
+}
+
+/**
+ * The minimum of F on [κ0, θ] and its class (see {@linkcode PathBottleneck}); for a ghost also
+ * the canonical-form reduction a + b z² and the passage time π/√(ab) (docs/ghost-mechanism.md
+ * §1.1, Eq. (1.1.1)).
+ */
+export function pathBottleneck(
+  p: RankOneParams,
+  kappa0: number,
+  opts: BottleneckOptions = {},
+): PathBottleneck {
+  check(p);
+  const theta = opts.threshold ?? 1, pts = opts.points ?? 400, tol = opts.fixedTol ?? 1e-9;
+  requireInteger("points", pts, 3);
+  requirePositive("fixedTol", tol);
+  if (!Number.isFinite(kappa0)) throw new RangeError(`kappa0 must be finite, got ${kappa0}`);
+  const none = { curvature: NaN, passageTime: NaN };
+  if (kappa0 >= theta) return { kind: "reverse", kappa: kappa0, speed: NaN, ...none };
+  let iMin = 0, fMin = Infinity;
+  const h = (theta - kappa0) / (pts - 1);
+  for (let i = 0; i < pts; i++) {
+    const f = rankOneFlowDerivatives(p, kappa0 + i * h)[0];
+    if (f < fMin) [fMin, iMin] = [f, i];
+  }
+  const at = kappa0 + iMin * h;
+  if (fMin <= tol) return { kind: "fixed-point", kappa: at, speed: fMin, ...none };
+  if (iMin === 0 || iMin === pts - 1) return { kind: "monotone", kappa: at, speed: fMin, ...none };
+  // Newton on F'(κ) = 0 from the grid minimum, kept inside the bracketing cell pair
+  let k = at;
+  for (let it = 0; it < 50; it++) {
+    const [, d1, d2] = rankOneFlowDerivatives(p, k);
+    if (!(d2 > 0)) break;
+    const next = Math.min(Math.max(k - d1 / d2, at - h), at + h);
+    if (Math.abs(next - k) < 1e-14) break;
+    k = next;
+  }
+  const [a, , d2] = rankOneFlowDerivatives(p, k);
+  const b = d2 / 2;
+  return {
+    kind: "ghost",
+    kappa: k,
+    speed: a,
+    curvature: b,
+    passageTime: b > 0 ? Math.PI / Math.sqrt(a * b) : NaN,
+  };
+}
+
+/** One recorded epoch of a ghost-timing run. */
+export interface GhostTimingRecord {
+  epoch: number;
+  loss: number;
+  /** The path bottleneck of the flow at this epoch's parameters. */
+  bottleneck: PathBottleneck;
+  /** Distance from the bottleneck to the nearest visited κ_t of the epoch's trial. */
+  distance: number;
+  /** First step t with κ_t > θ (null if never). */
+  crossingStep: number | null;
+}
+
+/** Result of {@linkcode ghostTiming} for one seed. */
+export interface GhostTiming {
+  seed: number;
+  /** Loss at epoch `plateauAt`: the plateau level. */
+  plateau: number;
+  /** First analysed epoch ≥ plateauAt with a ghost within `near` of the trajectory (or null). */
+  ghostEpoch: number | null;
+  /** First epoch ≥ plateauAt with loss < plateau / 2 (null if none). */
+  dropEpoch: number | null;
+  /** dropEpoch − ghostEpoch (null unless both exist). */
+  lead: number | null;
+  records: GhostTimingRecord[];
+}
+
+/** Options of {@linkcode ghostTiming}. */
+export interface GhostTimingOptions extends BottleneckOptions {
+  /** Analyse the flow every `every` epochs (default 50); the loss is checked every epoch. */
+  every?: number;
+  /** "Near the trajectory": distance ≤ `near` in κ (default 0.25). */
+  near?: number;
+  /** Stop `stopAfter` epochs after the drop (default 0: run all epochs). */
+  stopAfter?: number;
+  /** The plateau is the loss at this epoch (after the initial transient; default 500). */
+  plateauAt?: number;
+}
+
+/**
+ * The ghost-timing protocol for one rank-one run (docs/ghost-mechanism.md §2.1, Fig 3; our
+ * addition, defined in notebook 04):
+ *
+ * - **ghost appears near the trajectories**: the first analysed epoch whose path bottleneck on
+ *   [κ0, θ] is a ghost (interior local minimum of F with F > fixedTol) lying within `near` of a
+ *   state κ_t visited by that epoch's trial;
+ * - **abrupt drop**: the first epoch whose loss is below half the plateau, the loss at epoch
+ *   `plateauAt` (both epochs counted from `plateauAt` on, after the initial transient).
+ *
+ * `options` are the training options of a rank-one delayed-activation run.
+ */
+export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}): GhostTiming {
+  if (options.model.kind !== "rankOne") {
+    throw new RangeError(`ghostTiming needs model kind rankOne, got ${options.model.kind}`);
+  }
+  const every = opts.every ?? 50, near = opts.near ?? 0.25, theta = opts.threshold ?? 1;
+  requireInteger("every", every, 1);
+  requirePositive("near", near);
+  const stopAfter = opts.stopAfter ?? 0, plateauAt = opts.plateauAt ?? 500;
+  requireInteger("stopAfter", stopAfter, 0);
+  requireInteger("plateauAt", plateauAt, 0);
+  const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
+  const N = tr.c.model.N;
+  const out: GhostTiming = {
+    seed: options.seed,
+    plateau: NaN,
+    ghostEpoch: null,
+    dropEpoch: null,
+    lead: null,
+    records: [],
+  };
+  while (!tr.done) {
+    const e = tr.epoch, analyse = e % every === 0;
+    const snap = analyse ? Float64Array.from(tr.params) : null;
+    tr.step();
+    if (tr.result.status === "diverged") break;
+    const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
+    if (e === plateauAt) out.plateau = loss;
+    if (e >= plateauAt && out.dropEpoch === null && loss < out.plateau / 2) out.dropEpoch = e;
+    if (snap) {
+      const p = { m: snap.subarray(0, N), n: snap.subarray(N, 2 * N), b: snap.subarray(2 * N) };
+      const kap = tr.c.engine.trajectory().data;
+      const bn = pathBottleneck(p, kap[0], opts);
+      let distance = Infinity, crossingStep: number | null = null;
+      for (let t = 0; t < kap.length; t++) {
+        distance = Math.min(distance, Math.abs(kap[t] - bn.kappa));
+        if (crossingStep === null && kap[t] > theta) crossingStep = t;
+      }
+      out.records.push({ epoch: e, loss, bottleneck: bn, distance, crossingStep });
+      const ghostNear = bn.kind === "ghost" && distance <= near;
+      if (e >= plateauAt && out.ghostEpoch === null && ghostNear) out.ghostEpoch = e;
+    }
+    if (stopAfter > 0 && out.dropEpoch !== null && e >= out.dropEpoch + stopAfter) break;
+  }
+  if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
+  return out;
+}
+
+/** Result of {@linkcode latentGhostTiming} for one low-rank run. */
+export interface LatentGhostTiming {
+  seed: number;
+  plateau: number;
+  ghostEpoch: number | null;
+  dropEpoch: number | null;
+  lead: number | null;
+  /** Per analysed epoch: loss, number of ghosts near the trajectories, nearest distance. */
+  records: { epoch: number; loss: number; ghostsNear: number; distance: number }[];
+}
+
+/**
+ * The ghost-timing protocol for a rank-2 `lowRank` run (docs/ghost-mechanism.md §2.4, Fig 4):
+ * every `every` epochs the slow points of the latent flow are found
+ * ({@linkcode latentSlowPoints}); **a ghost appears near the trajectories** at the first analysed
+ * epoch ≥ `plateauAt` with a ghost within `near` (latent units) of a latent state κ = P r_t
+ * visited by that epoch's trials; the **abrupt drop** is the first epoch ≥ `plateauAt` with loss
+ * below half the plateau (the loss at epoch `plateauAt`).
+ */
+export function latentGhostTiming(
+  options: TrainOptions,
+  opts: { every?: number; near?: number; stopAfter?: number; plateauAt?: number } &
+    LatentSlowPointOptions = {},
+): LatentGhostTiming {
+  if (options.model.kind !== "lowRank" || (options.model.K ?? 2) !== 2) {
+    throw new RangeError(`latentGhostTiming needs a lowRank model with K = 2`);
+  }
+  const every = opts.every ?? 250, near = opts.near ?? 0.5, stopAfter = opts.stopAfter ?? 0;
+  requireInteger("every", every, 1);
+  requirePositive("near", near);
+  requireInteger("stopAfter", stopAfter, 0);
+  const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
+  const N = tr.c.model.N;
+  const out: LatentGhostTiming = {
+    seed: options.seed,
+    plateau: NaN,
+    ghostEpoch: null,
+    dropEpoch: null,
+    lead: null,
+    records: [],
+  };
+  const plateauAt = opts.plateauAt ?? 500;
+  requireInteger("plateauAt", plateauAt, 0);
+  while (!tr.done) {
+    const e = tr.epoch, analyse = e % every === 0;
+    const params = analyse ? unpackParams(tr.c.layout, tr.params) : null;
+    tr.step();
+    if (tr.result.status === "diverged") break;
+    const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
+    if (e === plateauAt) out.plateau = loss;
+    if (e >= plateauAt && out.dropEpoch === null && loss < out.plateau / 2) out.dropEpoch = e;
+    if (params) {
+      const basis = latentBasis(params.S_l, params.S_r, N, 2);
+      const ghosts = latentSlowPoints(basis, params.b, opts).points.filter((q) =>
+        q.kind === "ghost"
+      );
+      const kap = latentCoordinates(basis, tr.c.engine.trajectory().data);
+      let distance = Infinity, ghostsNear = 0;
+      for (const g of ghosts) {
+        let d = Infinity;
+        for (let j = 0; j < kap.length; j += 2) {
+          d = Math.min(d, Math.hypot(kap[j] - g.kappa[0], kap[j + 1] - g.kappa[1]));
+        }
+        distance = Math.min(distance, d);
+        if (d <= near) ghostsNear++;
+      }
+      out.records.push({ epoch: e, loss, ghostsNear, distance });
+      if (e >= plateauAt && out.ghostEpoch === null && ghostsNear > 0) out.ghostEpoch = e;
+    }
+    if (stopAfter > 0 && out.dropEpoch !== null && e >= out.dropEpoch + stopAfter) break;
+  }
+  if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
+  return out;
+}
