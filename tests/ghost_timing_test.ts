@@ -37,7 +37,7 @@ Deno.test("path bottleneck: a 1-unit flow with a known ghost; bad input is named
   assert.equal(pathBottleneck(p, -0.5).kind, "fixed-point");
   // a constant second unit (m = 0) lifts F by 0.3: F = −κ + 1.2 tanh κ + 0.3
   const q = { m: [1, 0], n: [1.2, 0.3 / Math.tanh(1)], b: [0, 1] };
-  const bn = pathBottleneck(q, -3); // F = −κ + 1.2 tanh κ + 0.3 > 0 on [−3, 1]
+  const bn = pathBottleneck(q, -3, { threshold: 0.6 }); // F > 0 on [−3, 0.6]
   assert.equal(bn.kind, "ghost");
   // F' = −1 + 1.2 sech²κ = 0 ⇒ κ_g = −acosh(√1.2), the local minimum of F on the way up
   const kg = -Math.acosh(Math.sqrt(1.2));

@@ -17,7 +17,7 @@
 
 import { Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
 import { latentBasis, latentCoordinates } from "../dynamics/mod.ts";
-import { latentSlowPoints, type LatentSlowPointOptions } from "./fig4.ts";
+import { type LatentSlowPointOptions, latentSlowPoints } from "./fig4.ts";
 import { requireFiniteArray, requireInteger, requirePositive } from "../validate.ts";
 
 /** The rank-one flow parameters m, n, b (each of length N). */
@@ -249,8 +249,9 @@ export interface LatentGhostTiming {
  */
 export function latentGhostTiming(
   options: TrainOptions,
-  opts: { every?: number; near?: number; stopAfter?: number; plateauAt?: number } &
-    LatentSlowPointOptions = {},
+  opts:
+    & { every?: number; near?: number; stopAfter?: number; plateauAt?: number }
+    & LatentSlowPointOptions = {},
 ): LatentGhostTiming {
   if (options.model.kind !== "lowRank" || (options.model.K ?? 2) !== 2) {
     throw new RangeError(`latentGhostTiming needs a lowRank model with K = 2`);
