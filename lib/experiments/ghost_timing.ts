@@ -6,9 +6,9 @@
  *
  * - the **bottleneck** of the path from κ0 to θ: the minimum of F on [κ0, θ]. If F ≤ 0 there, a
  *   fixed point blocks the path; if the minimum is an interior local minimum with F > 0 it is a
- *   **ghost**, with the local 1-D reduction F ≈ a + b(κ − κ_g)² (a = F(κ_g), b = F''(κ_g)/2) and
- *   the passage time π/√(ab) of the canonical form (docs/ghost-mechanism.md §1.1), i.e.
- *   π/(α√(ab)) update steps of κ_{t+1} = κ_t + α F(κ_t);
+ *   **ghost**, with the local 1-D reduction F ≈ b + a(κ − κ_g)² and the passage time π/√(ab) of
+ *   the canonical form (docs/ghost-mechanism.md §1.1), i.e. π/(α√(ab)) update steps of
+ *   κ_{t+1} = κ_t + α F(κ_t);
  * - the **timing study**: over many seeds, the first epoch at which a ghost lies near the trial's
  *   trajectory vs the first epoch at which the loss falls below half its plateau.
  *
@@ -16,9 +16,9 @@
  */
 
 import { Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
-import { latentBasis, latentCoordinates } from "../dynamics/mod.ts";
-import { type LatentSlowPointOptions, latentSlowPoints } from "./fig4.ts";
-import { requireFiniteArray, requireInteger, requirePositive } from "../validate.ts";
+import { type LatentSlowPointOptions, latentSlowPoints, latentSystem } from "./fig4.ts";
+import { requireFinite, requireInteger, requirePositive } from "../validate.ts";
+import { findSlowPoints, type SlowPoint, slowPointSystem } from "../dynamics/mod.ts";
 
 /** The rank-one flow parameters m, n, b (each of length N). */
 export interface RankOneParams {
@@ -27,52 +27,24 @@ export interface RankOneParams {
   b: ArrayLike<number>;
 }
 
-function check(p: RankOneParams): number {
-  requireFiniteArray("m", p.m);
-  requireFiniteArray("n", p.n);
-  requireFiniteArray("b", p.b);
-  const N = p.m.length;
-  if (p.n.length !== N || p.b.length !== N) {
-    throw new RangeError(
-      `m, n, b must have the same length N, got ${N}, ${p.n.length}, ${p.b.length}`,
-    );
-  }
-  return N;
-}
-
-/**
- * F(κ), F'(κ) and F''(κ) of the rank-one flow F(κ) = −κ + Σᵢ nᵢ tanh(mᵢκ + bᵢ)
- * (docs/ghost-mechanism.md §2.1), exactly.
- */
-export function rankOneFlowDerivatives(p: RankOneParams, kappa: number): [number, number, number] {
-  const { m, n, b } = p;
-  let f = -kappa, d1 = -1, d2 = 0;
-  for (let i = 0; i < m.length; i++) {
-    const t = Math.tanh(m[i] * kappa + b[i]), s = 1 - t * t;
-    f += n[i] * t;
-    d1 += n[i] * m[i] * s;
-    d2 += -2 * n[i] * m[i] * m[i] * t * s;
-  }
-  return [f, d1, d2];
-}
-
 /** The bottleneck of the rank-one flow on the path from κ0 to the threshold θ. */
 export interface PathBottleneck {
   /**
-   * `"ghost"`: an interior local minimum of F with F > `fixedTol` (no fixed point on the path);
+   * `"ghost"`: an interior local minimum of F with F > `fixedTol` (no fixed point on the path)
+   * that the toolbox classifies as a ghost (one eigenvalue near zero; here F'(κ_g) = 0);
    * `"fixed-point"`: F ≤ `fixedTol` somewhere on the path (a fixed point blocks it);
    * `"monotone"`: F > `fixedTol` on the path and its minimum sits at an end (no bottleneck);
    * `"reverse"`: κ0 ≥ θ (the path is empty).
    */
   kind: "ghost" | "fixed-point" | "monotone" | "reverse";
-  /** Where F is smallest on [κ0, θ] (refined by Newton on F' for a ghost). */
+  /** Where F is smallest on [κ0, θ] (refined by the slow-point finder for a ghost). */
   kappa: number;
-  /** F at that point (for a ghost: a, the speed at the ghost). */
+  /** F at that point (for a ghost: the speed at the ghost). */
   speed: number;
-  /** Half the curvature b = F''(κ_g)/2 (NaN unless a ghost). */
-  curvature: number;
-  /** π/√(ab): passage time of the bottleneck in units of τ (NaN unless a ghost). */
+  /** π/√(ab) of the local reduction, in units of τ (NaN unless a ghost). */
   passageTime: number;
+  /** The toolbox's slow point (ghosts only). */
+  point: SlowPoint | null;
 }
 
 /** Options of {@linkcode pathBottleneck}. */
@@ -86,49 +58,72 @@ export interface BottleneckOptions {
 }
 
 /**
- * The minimum of F on [κ0, θ] and its class (see {@linkcode PathBottleneck}); for a ghost also
- * the canonical-form reduction a + b z² and the passage time π/√(ab) (docs/ghost-mechanism.md
- * §1.1, Eq. (1.1.1)).
+ * The minimum of the rank-one flow F on [κ0, θ] and its class (see {@linkcode PathBottleneck});
+ * an interior minimum is refined and classified by the slow-point toolbox (`findSlowPoints` on
+ * the 1-D κ flow, docs/ghost-mechanism.md §2.1), which also gives the passage time π/√(ab) of
+ * the canonical-form reduction (docs/ghost-mechanism.md §1.1).
  */
 export function pathBottleneck(
   p: RankOneParams,
   kappa0: number,
   opts: BottleneckOptions = {},
 ): PathBottleneck {
-  check(p);
   const theta = opts.threshold ?? 1, pts = opts.points ?? 400, tol = opts.fixedTol ?? 1e-9;
   requireInteger("points", pts, 3);
   requirePositive("fixedTol", tol);
-  if (!Number.isFinite(kappa0)) throw new RangeError(`kappa0 must be finite, got ${kappa0}`);
-  const none = { curvature: NaN, passageTime: NaN };
+  requireFinite("kappa0", kappa0);
+  const system = slowPointSystem({ kind: "rankOne", params: p });
+  const none = { passageTime: NaN, point: null };
   if (kappa0 >= theta) return { kind: "reverse", kappa: kappa0, speed: NaN, ...none };
   let iMin = 0, fMin = Infinity;
-  const h = (theta - kappa0) / (pts - 1);
+  const h = (theta - kappa0) / (pts - 1), x = new Float64Array(1), F = new Float64Array(1);
   for (let i = 0; i < pts; i++) {
-    const f = rankOneFlowDerivatives(p, kappa0 + i * h)[0];
+    x[0] = kappa0 + i * h;
+    const f = system.flow(x, F)[0];
     if (f < fMin) [fMin, iMin] = [f, i];
   }
   const at = kappa0 + iMin * h;
   if (fMin <= tol) return { kind: "fixed-point", kappa: at, speed: fMin, ...none };
   if (iMin === 0 || iMin === pts - 1) return { kind: "monotone", kappa: at, speed: fMin, ...none };
-  // Newton on F'(κ) = 0 from the grid minimum, kept inside the bracketing cell pair
-  let k = at;
-  for (let it = 0; it < 50; it++) {
-    const [, d1, d2] = rankOneFlowDerivatives(p, k);
-    if (!(d2 > 0)) break;
-    const next = Math.min(Math.max(k - d1 / d2, at - h), at + h);
-    if (Math.abs(next - k) < 1e-14) break;
-    k = next;
-  }
-  const [a, , d2] = rankOneFlowDerivatives(p, k);
-  const b = d2 / 2;
+  const found = findSlowPoints(system, Float64Array.of(at), {
+    ghostEigTol: 1e-6,
+    rerunOutliers: false,
+  });
+  const g = found.points.find((q) => q.kind === "ghost" && Math.abs(q.x[0] - at) <= h);
+  if (!g) return { kind: "monotone", kappa: at, speed: fMin, ...none };
   return {
     kind: "ghost",
-    kappa: k,
-    speed: a,
-    curvature: b,
-    passageTime: b > 0 ? Math.PI / Math.sqrt(a * b) : NaN,
+    kappa: g.x[0],
+    speed: g.speed,
+    passageTime: g.passageTime ?? NaN,
+    point: g,
   };
+}
+
+/**
+ * The abrupt-drop rule of the timing protocols: the plateau is the mean loss over the `smooth`
+ * epochs before `plateauAt`; the drop is the first epoch e ≥ plateauAt whose running mean loss
+ * over epochs (e − smooth, e] is below half the plateau.
+ */
+export class DropDetector {
+  plateau = NaN;
+  dropEpoch: number | null = null;
+  readonly #win: number[] = [];
+  constructor(readonly plateauAt: number, readonly smooth: number) {
+    requireInteger("smooth", smooth, 1);
+    requireInteger("plateauAt", plateauAt, smooth);
+  }
+  /** Feeds the loss of epoch e (epochs in order). */
+  add(e: number, loss: number): void {
+    this.#win.push(loss);
+    if (this.#win.length > this.smooth) this.#win.shift();
+    if (this.#win.length < this.smooth) return;
+    const mean = this.#win.reduce((a, b) => a + b, 0) / this.smooth;
+    if (e === this.plateauAt - 1) this.plateau = mean;
+    if (e >= this.plateauAt && this.dropEpoch === null && mean < this.plateau / 2) {
+      this.dropEpoch = e;
+    }
+  }
 }
 
 /** One recorded epoch of a ghost-timing run. */
@@ -146,11 +141,11 @@ export interface GhostTimingRecord {
 /** Result of {@linkcode ghostTiming} for one seed. */
 export interface GhostTiming {
   seed: number;
-  /** Loss at epoch `plateauAt`: the plateau level. */
+  /** The plateau level (see {@linkcode DropDetector}). */
   plateau: number;
   /** First analysed epoch ≥ plateauAt with a ghost within `near` of the trajectory (or null). */
   ghostEpoch: number | null;
-  /** First epoch ≥ plateauAt with loss < plateau / 2 (null if none). */
+  /** The drop epoch of {@linkcode DropDetector} (null if none). */
   dropEpoch: number | null;
   /** dropEpoch − ghostEpoch (null unless both exist). */
   lead: number | null;
@@ -165,8 +160,10 @@ export interface GhostTimingOptions extends BottleneckOptions {
   near?: number;
   /** Stop `stopAfter` epochs after the drop (default 0: run all epochs). */
   stopAfter?: number;
-  /** The plateau is the loss at this epoch (after the initial transient; default 500). */
+  /** The plateau ends at this epoch (after the initial transient; default 500). */
   plateauAt?: number;
+  /** Running-mean window of the loss in epochs (default 100), see {@linkcode DropDetector}. */
+  smooth?: number;
 }
 
 /**
@@ -176,8 +173,9 @@ export interface GhostTimingOptions extends BottleneckOptions {
  * - **ghost appears near the trajectories**: the first analysed epoch whose path bottleneck on
  *   [κ0, θ] is a ghost (interior local minimum of F with F > fixedTol) lying within `near` of a
  *   state κ_t visited by that epoch's trial;
- * - **abrupt drop**: the first epoch whose loss is below half the plateau, the loss at epoch
- *   `plateauAt` (both epochs counted from `plateauAt` on, after the initial transient).
+ * - **abrupt drop**: the first epoch whose running-mean loss is below half the plateau
+ *   ({@linkcode DropDetector}; both epochs counted from `plateauAt` on, after the initial
+ *   transient).
  *
  * `options` are the training options of a rank-one delayed-activation run.
  */
@@ -190,7 +188,7 @@ export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}
   requirePositive("near", near);
   const stopAfter = opts.stopAfter ?? 0, plateauAt = opts.plateauAt ?? 500;
   requireInteger("stopAfter", stopAfter, 0);
-  requireInteger("plateauAt", plateauAt, 0);
+  const drop = new DropDetector(plateauAt, opts.smooth ?? 100);
   const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
   const N = tr.c.model.N;
   const out: GhostTiming = {
@@ -207,8 +205,7 @@ export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}
     tr.step();
     if (tr.result.status === "diverged") break;
     const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
-    if (e === plateauAt) out.plateau = loss;
-    if (e >= plateauAt && out.dropEpoch === null && loss < out.plateau / 2) out.dropEpoch = e;
+    drop.add(e, loss);
     if (snap) {
       const p = { m: snap.subarray(0, N), n: snap.subarray(N, 2 * N), b: snap.subarray(2 * N) };
       const kap = tr.c.engine.trajectory().data;
@@ -222,8 +219,9 @@ export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}
       const ghostNear = bn.kind === "ghost" && distance <= near;
       if (e >= plateauAt && out.ghostEpoch === null && ghostNear) out.ghostEpoch = e;
     }
-    if (stopAfter > 0 && out.dropEpoch !== null && e >= out.dropEpoch + stopAfter) break;
+    if (stopAfter > 0 && drop.dropEpoch !== null && e >= drop.dropEpoch + stopAfter) break;
   }
+  [out.plateau, out.dropEpoch] = [drop.plateau, drop.dropEpoch];
   if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
   return out;
 }
@@ -244,13 +242,12 @@ export interface LatentGhostTiming {
  * every `every` epochs the slow points of the latent flow are found
  * ({@linkcode latentSlowPoints}); **a ghost appears near the trajectories** at the first analysed
  * epoch ≥ `plateauAt` with a ghost within `near` (latent units) of a latent state κ = P r_t
- * visited by that epoch's trials; the **abrupt drop** is the first epoch ≥ `plateauAt` with loss
- * below half the plateau (the loss at epoch `plateauAt`).
+ * visited by that epoch's trials; the **abrupt drop** is that of {@linkcode DropDetector}.
  */
 export function latentGhostTiming(
   options: TrainOptions,
   opts:
-    & { every?: number; near?: number; stopAfter?: number; plateauAt?: number }
+    & { every?: number; near?: number; stopAfter?: number; plateauAt?: number; smooth?: number }
     & LatentSlowPointOptions = {},
 ): LatentGhostTiming {
   if (options.model.kind !== "lowRank" || (options.model.K ?? 2) !== 2) {
@@ -261,7 +258,6 @@ export function latentGhostTiming(
   requirePositive("near", near);
   requireInteger("stopAfter", stopAfter, 0);
   const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
-  const N = tr.c.model.N;
   const out: LatentGhostTiming = {
     seed: options.seed,
     plateau: NaN,
@@ -271,26 +267,23 @@ export function latentGhostTiming(
     records: [],
   };
   const plateauAt = opts.plateauAt ?? 500;
-  requireInteger("plateauAt", plateauAt, 0);
+  const drop = new DropDetector(plateauAt, opts.smooth ?? 100);
   while (!tr.done) {
     const e = tr.epoch, analyse = e % every === 0;
     const params = analyse ? unpackParams(tr.c.layout, tr.params) : null;
     tr.step();
     if (tr.result.status === "diverged") break;
     const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
-    if (e === plateauAt) out.plateau = loss;
-    if (e >= plateauAt && out.dropEpoch === null && loss < out.plateau / 2) out.dropEpoch = e;
+    drop.add(e, loss);
     if (params) {
-      const basis = latentBasis(params.S_l, params.S_r, N, 2);
-      const ghosts = latentSlowPoints(basis, params.b, opts).points.filter((q) =>
-        q.kind === "ghost"
-      );
-      const kap = latentCoordinates(basis, tr.c.engine.trajectory().data);
+      const system = latentSystem(params);
+      const ghosts = latentSlowPoints(params, opts).filter((q) => q.kind === "ghost");
+      const kap = system.toState(tr.c.engine.trajectory().data);
       let distance = Infinity, ghostsNear = 0;
       for (const g of ghosts) {
         let d = Infinity;
         for (let j = 0; j < kap.length; j += 2) {
-          d = Math.min(d, Math.hypot(kap[j] - g.kappa[0], kap[j + 1] - g.kappa[1]));
+          d = Math.min(d, Math.hypot(kap[j] - g.x[0], kap[j + 1] - g.x[1]));
         }
         distance = Math.min(distance, d);
         if (d <= near) ghostsNear++;
@@ -298,8 +291,9 @@ export function latentGhostTiming(
       out.records.push({ epoch: e, loss, ghostsNear, distance });
       if (e >= plateauAt && out.ghostEpoch === null && ghostsNear > 0) out.ghostEpoch = e;
     }
-    if (stopAfter > 0 && out.dropEpoch !== null && e >= out.dropEpoch + stopAfter) break;
+    if (stopAfter > 0 && drop.dropEpoch !== null && e >= drop.dropEpoch + stopAfter) break;
   }
+  [out.plateau, out.dropEpoch] = [drop.plateau, drop.dropEpoch];
   if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
   return out;
 }
