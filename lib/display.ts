@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { Figure } from "./plot/mod.ts";
+
 const DISPLAY = Symbol.for("Jupyter.display");
 
 /** Anything with a Jupyter MIME bundle (e.g. a {@linkcode Figure} of `lib/plot`). */
@@ -23,8 +25,13 @@ type Jupyter = {
 };
 
 function jupyter(): Jupyter | undefined {
-  // deno-lint-ignore no-explicit-any
-  const j = (Deno as any).jupyter as Jupyter | undefined;
+  let j: Jupyter | undefined;
+  try {
+    // deno-lint-ignore no-explicit-any
+    j = (Deno as any).jupyter as Jupyter | undefined; // the getter throws outside `deno jupyter`
+  } catch {
+    return undefined;
+  }
   if (!j) return undefined;
   try {
     // Deno.jupyter exists outside the kernel too but throws when used there.
@@ -34,9 +41,9 @@ function jupyter(): Jupyter | undefined {
   }
 }
 
-function bundleOf(x: Displayable | string): Record<string, unknown> {
+function bundleOf(x: Displayable | Figure | string): Record<string, unknown> {
   if (typeof x === "string") return { "text/markdown": x, "text/plain": x };
-  const b = x[DISPLAY]();
+  const b = (x as Displayable)[DISPLAY]();
   return "text/plain" in b ? b : { ...b, "text/plain": String(b["text/markdown"] ?? "") };
 }
 
@@ -54,7 +61,7 @@ async function publish(bundle: Record<string, unknown>, id?: string, update = fa
 }
 
 /** Shows a figure, a displayable object or a markdown string in the notebook (plain text elsewhere). */
-export async function show(x: Displayable | string): Promise<void> {
+export async function show(x: Displayable | Figure | string): Promise<void> {
   await publish(bundleOf(x));
 }
 
