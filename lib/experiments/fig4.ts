@@ -15,12 +15,16 @@ import {
   type DynamicalSystem,
   findSlowPoints,
   latentFlowGrid,
+  sampleStarts,
   type SlowPoint,
   slowPointSystem,
   type SlowPointSystemInfo,
+  speedMapFigure,
 } from "../dynamics/mod.ts";
+import type { Figure } from "../plot/mod.ts";
 import { latentBasis } from "../dynamics/mod.ts";
 import { requireInteger, requirePositive } from "../validate.ts";
+import { Rng } from "../random.ts";
 import type { TrainOptions, TrainResult } from "../rnn/mod.ts";
 
 /** Options of {@linkcode latentSlowPoints}. */
@@ -119,4 +123,127 @@ export function fig4Options(
 export function dropEpoch(res: TrainResult): number | null {
   const h = res.history, i = h.loss.findIndex((l) => l < h.loss[0] / 2);
   return i < 0 ? null : h.epoch[i];
+}
+
+/**
+ * The read-out as a function of the latent coordinates (docs/ghost-mechanism.md §2.4, decision
+ * regions): with r = Pᵀκ, Z(κ) = W_out·(r S_l) + b_out = w·κ + b0, w_k = Σ_{i,j} P_{ki} S_l,ij W_out,j.
+ */
+export function latentReadout(
+  params: Record<string, ArrayLike<number>>,
+): { w: [number, number]; b0: number } {
+  const N = params.b.length;
+  const { P } = latentBasis(params.S_l, params.S_r, N, 2);
+  const w: [number, number] = [0, 0];
+  for (let k = 0; k < 2; k++) {
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let j = 0; j < 2; j++) s += params.S_l[i * 2 + j] * params.W_out[j];
+      w[k] += P[k * N + i] * s;
+    }
+  }
+  return { w, b0: params.b_out[0] };
+}
+
+/**
+ * The rates of one trial from a saved state trajectory of shape [steps + 1, batch, N]
+ * (row-major steps+1 × N).
+ */
+export function trialRates(
+  state: { trajectory: ArrayLike<number>; shape: number[] },
+  trial: number,
+): Float64Array {
+  const [S1, B, N] = state.shape;
+  if (state.shape.length !== 3) {
+    throw new RangeError(`trajectory shape must be [steps+1, batch, N], got [${state.shape}]`);
+  }
+  requireInteger("trial", trial, 0);
+  if (trial >= B) throw new RangeError(`trial must be < batch = ${B}, got ${trial}`);
+  const out = new Float64Array(S1 * N);
+  for (let t = 0; t < S1; t++) {
+    for (let i = 0; i < N; i++) out[t * N + i] = state.trajectory[(t * B + trial) * N + i];
+  }
+  return out;
+}
+
+/**
+ * The Figure 5 runs (docs/ghost-mechanism.md §2.5): full rank, seed 3, SGD lr 1e-2, one trial per
+ * type, σ_noise = 1e-2, σ_fr = 0.1; DCDT input/delay/response 10/50/50 ms, DMTS 10/150/50 ms.
+ */
+export function fig5Options(
+  task: "dcdt" | "dmts",
+  p: { epochs: number; saved: number[]; every: number; seed?: number },
+): TrainOptions {
+  return {
+    model: { kind: "fullRank" },
+    task: {
+      name: task,
+      inputMs: 10,
+      delayMs: task === "dcdt" ? 50 : 150,
+      responseMs: 50,
+      noiseSigma: 0.01,
+      rateSigma: 0.1,
+    },
+    seed: p.seed ?? 3,
+    lr: 1e-2,
+    epochs: p.epochs,
+    record: { every: p.every, checkpoints: p.saved, states: p.saved },
+  };
+}
+
+/**
+ * Slow points of a full-rank network at zero input (docs/ghost-mechanism.md §2.7): `starts`
+ * visited states sampled (seeded) as starts of the toolbox's finder (Newton / Gauss–Newton on
+ * q = ½‖F‖², Eq. (2.7.2)), distances to the visited states attached.
+ */
+export function fullRankSlowPoints(
+  params: Record<string, ArrayLike<number>>,
+  visited: ArrayLike<number>,
+  opts: { starts: number; seed: number; ghostEigTol?: number },
+): SlowPoint[] {
+  const system = slowPointSystem({ kind: "fullRank", params: { W: params.W, b: params.b } });
+  const starts = sampleStarts(visited, system.dim, opts.starts, 0, new Rng(opts.seed));
+  return findSlowPoints(system, starts, {
+    visited,
+    dedupTol: 1e-3,
+    ghostEigTol: opts.ghostEigTol ?? 0.05,
+  }).points;
+}
+
+/**
+ * The Fig 4 flow map of a saved epoch (docs/ghost-mechanism.md §2.4): log-speed image with arrows
+ * (`speedMapFigure` of the toolbox), the latent trajectory of the first trial of each type, the
+ * slow points found by {@linkcode latentSlowPoints} and the read-out decision regions (levels
+ * [−0.55, 0, 0.55] for the tanh read-out of DCDT, [−1, 0, 1] for DMTS).
+ */
+export function flowMapFigure(
+  res: TrainResult,
+  epoch: number,
+  opts: { range?: number; n?: number; arrows?: number; title?: string } = {},
+): Figure {
+  const ck = res.checkpoints.find((c) => c.epoch === epoch);
+  const st = res.states.find((s) => s.epoch === epoch);
+  if (!ck || !st) {
+    throw new RangeError(`epoch ${epoch} was not saved (record.checkpoints and record.states)`);
+  }
+  const system = latentSystem(ck.params);
+  const types = res.options.task.name === "dmts" ? 4 : 2;
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+  const trajectories = Array.from({ length: types }, (_, k) => ({
+    states: system.toState(trialRates(st, k)),
+    name: `trial type ${k + 1}`,
+    color: colors[k],
+  }));
+  const R = opts.range ?? 5;
+  const points = latentSlowPoints(ck.params, { grid: { min: -R, max: R, n: 81 } });
+  const dcdt = res.options.task.name === "dcdt";
+  return speedMapFigure(system, {
+    range: { x: [-R, R], y: [-R, R] },
+    n: opts.n ?? 120,
+    arrows: opts.arrows ?? 15,
+    trajectories,
+    points,
+    readout: { ...latentReadout(ck.params), levels: dcdt ? [-0.55, 0, 0.55] : [-1, 0, 1] },
+    title: opts.title ?? `epoch ${epoch}, loss ${st.loss.toFixed(4)}`,
+  });
 }

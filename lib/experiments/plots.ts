@@ -226,3 +226,69 @@ export function snapshotOutputsFigure(snaps: SaturationSnapshot[], title: string
     line(t, snaps[0].targets, { name: "target", color: "black", dash: "dash" }),
   ], { title, xaxis: { title: "step" }, yaxis: { title: "output", range: [-0.05, 1.05] } });
 }
+
+/**
+ * One figure with a Plotly slider over frames (e.g. flow maps at successive epochs, Fig 4): the
+ * traces of every frame are stacked and the slider toggles which frame's traces are visible. The
+ * layout (axes, shapes) of the first frame is used.
+ */
+export function sliderFigure(frames: Figure[], labels: string[], title: string): Figure {
+  if (frames.length === 0 || frames.length !== labels.length) {
+    throw new RangeError(
+      `frames and labels must be non-empty and of equal length, got ${frames.length}, ${labels.length}`,
+    );
+  }
+  const data: Trace[] = [], owner: number[] = [];
+  frames.forEach((f, k) => {
+    for (const t of f.data) {
+      data.push({ ...t, visible: k === 0 });
+      owner.push(k);
+    }
+  });
+  const steps = labels.map((label, k) => ({
+    label,
+    method: "restyle",
+    args: ["visible", owner.map((o) => o === k)],
+  }));
+  const base = frames[0].layout;
+  return figure(data, {
+    ...base,
+    title,
+    sliders: [{ active: 0, steps, currentvalue: { prefix: "epoch " }, pad: { t: 40 } }],
+  }, { height: (base.height as number | undefined) ?? 560 });
+}
+
+/** Outputs of one trial per type vs their targets (Fig 4 "target vs prediction"). */
+export function outputsByTypeFigure(
+  outputs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  batch: number,
+  types: number,
+  title: string,
+): Figure {
+  const cs = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+  const steps = outputs.length / batch, t = Array.from({ length: steps }, (_, i) => i);
+  const traces: Trace[] = [];
+  for (let b = 0; b < types; b++) {
+    traces.push(
+      line(t, t.map((s) => outputs[s * batch + b]), { name: `type ${b + 1}`, color: cs[b] }),
+    );
+    traces.push(line(t, t.map((s) => targets[s * batch + b]), {
+      name: `target ${b + 1}`,
+      color: cs[b],
+      dash: "dash",
+      showlegend: false,
+    }));
+  }
+  return figure(traces, { title, xaxis: { title: "step" }, yaxis: { title: "output" } });
+}
+
+/** Lead time (drop epoch − ghost epoch) per seed, as a histogram (ghost-timing study). */
+export function leadTimeFigure(leads: number[], title: string): Figure {
+  return figure([{ type: "histogram", x: leads, marker: { color: "#1f77b4" }, name: "seeds" }], {
+    title,
+    xaxis: { title: "lead time: drop epoch − ghost epoch (epochs; > 0: ghost first)" },
+    yaxis: { title: "seeds" },
+    shapes: [vline(0, "black", "dash")],
+  });
+}
