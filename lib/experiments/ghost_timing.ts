@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
+import { compile, Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
 import { type LatentSlowPointOptions, latentSlowPoints, latentSystem } from "./fig4.ts";
 import { requireFinite, requireInteger, requirePositive } from "../validate.ts";
 import { findSlowPoints, type SlowPoint, slowPointSystem } from "../dynamics/mod.ts";
@@ -183,47 +183,74 @@ export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}
   if (options.model.kind !== "rankOne") {
     throw new RangeError(`ghostTiming needs model kind rankOne, got ${options.model.kind}`);
   }
-  const every = opts.every ?? 50, near = opts.near ?? 0.25, theta = opts.threshold ?? 1;
-  requireInteger("every", every, 1);
+  const near = opts.near ?? 0.25, theta = opts.threshold ?? 1;
   requirePositive("near", near);
+  return timingRun(options, { ...opts, every: opts.every ?? 50 }, (params, N, kap) => {
+    const p = { m: params.subarray(0, N), n: params.subarray(N, 2 * N), b: params.subarray(2 * N) };
+    const bn = pathBottleneck(p, kap[0], opts);
+    let distance = Infinity, crossingStep: number | null = null;
+    for (let t = 0; t < kap.length; t++) {
+      distance = Math.min(distance, Math.abs(kap[t] - bn.kappa));
+      if (crossingStep === null && kap[t] > theta) crossingStep = t;
+    }
+    return {
+      record: { bottleneck: bn, distance, crossingStep },
+      ghostNear: bn.kind === "ghost" && distance <= near,
+    };
+  });
+}
+
+/**
+ * The shared loop of the timing protocols: trains `options` epoch by epoch, feeds the losses to
+ * a {@linkcode DropDetector} and, every `every` epochs, calls `analyse` with that epoch's
+ * parameters (before its update), N and the epoch's state trajectory; the first analysed epoch
+ * ≥ plateauAt whose analysis reports a ghost near the trajectories is the ghost epoch.
+ */
+function timingRun<R>(
+  options: TrainOptions,
+  opts: { every: number; stopAfter?: number; plateauAt?: number; smooth?: number },
+  analyse: (params: Float64Array, N: number, trajectory: Float64Array) => {
+    record: R;
+    ghostNear: boolean;
+  },
+): {
+  seed: number;
+  plateau: number;
+  ghostEpoch: number | null;
+  dropEpoch: number | null;
+  lead: number | null;
+  records: ({ epoch: number; loss: number } & R)[];
+} {
+  requireInteger("every", opts.every, 1);
   const stopAfter = opts.stopAfter ?? 0, plateauAt = opts.plateauAt ?? 500;
   requireInteger("stopAfter", stopAfter, 0);
   const drop = new DropDetector(plateauAt, opts.smooth ?? 100);
   const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
-  const N = tr.c.model.N;
-  const out: GhostTiming = {
-    seed: options.seed,
-    plateau: NaN,
-    ghostEpoch: null,
-    dropEpoch: null,
-    lead: null,
-    records: [],
-  };
+  const records: ({ epoch: number; loss: number } & R)[] = [];
+  let ghostEpoch: number | null = null;
   while (!tr.done) {
-    const e = tr.epoch, analyse = e % every === 0;
-    const snap = analyse ? Float64Array.from(tr.params) : null;
+    const e = tr.epoch;
+    const snap = e % opts.every === 0 ? Float64Array.from(tr.params) : null;
     tr.step();
     if (tr.result.status === "diverged") break;
     const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
     drop.add(e, loss);
     if (snap) {
-      const p = { m: snap.subarray(0, N), n: snap.subarray(N, 2 * N), b: snap.subarray(2 * N) };
-      const kap = tr.c.engine.trajectory().data;
-      const bn = pathBottleneck(p, kap[0], opts);
-      let distance = Infinity, crossingStep: number | null = null;
-      for (let t = 0; t < kap.length; t++) {
-        distance = Math.min(distance, Math.abs(kap[t] - bn.kappa));
-        if (crossingStep === null && kap[t] > theta) crossingStep = t;
-      }
-      out.records.push({ epoch: e, loss, bottleneck: bn, distance, crossingStep });
-      const ghostNear = bn.kind === "ghost" && distance <= near;
-      if (e >= plateauAt && out.ghostEpoch === null && ghostNear) out.ghostEpoch = e;
+      const a = analyse(snap, tr.c.model.N, tr.c.engine.trajectory().data);
+      records.push({ epoch: e, loss, ...a.record });
+      if (e >= plateauAt && ghostEpoch === null && a.ghostNear) ghostEpoch = e;
     }
     if (stopAfter > 0 && drop.dropEpoch !== null && e >= drop.dropEpoch + stopAfter) break;
   }
-  [out.plateau, out.dropEpoch] = [drop.plateau, drop.dropEpoch];
-  if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
-  return out;
+  const dropEpoch = drop.dropEpoch;
+  return {
+    seed: options.seed,
+    plateau: drop.plateau,
+    ghostEpoch,
+    dropEpoch,
+    lead: ghostEpoch !== null && dropEpoch !== null ? dropEpoch - ghostEpoch : null,
+    records,
+  };
 }
 
 /** Result of {@linkcode latentGhostTiming} for one low-rank run. */
@@ -253,47 +280,23 @@ export function latentGhostTiming(
   if (options.model.kind !== "lowRank" || (options.model.K ?? 2) !== 2) {
     throw new RangeError(`latentGhostTiming needs a lowRank model with K = 2`);
   }
-  const every = opts.every ?? 250, near = opts.near ?? 0.5, stopAfter = opts.stopAfter ?? 0;
-  requireInteger("every", every, 1);
+  const near = opts.near ?? 0.5;
   requirePositive("near", near);
-  requireInteger("stopAfter", stopAfter, 0);
-  const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
-  const out: LatentGhostTiming = {
-    seed: options.seed,
-    plateau: NaN,
-    ghostEpoch: null,
-    dropEpoch: null,
-    lead: null,
-    records: [],
-  };
-  const plateauAt = opts.plateauAt ?? 500;
-  const drop = new DropDetector(plateauAt, opts.smooth ?? 100);
-  while (!tr.done) {
-    const e = tr.epoch, analyse = e % every === 0;
-    const params = analyse ? unpackParams(tr.c.layout, tr.params) : null;
-    tr.step();
-    if (tr.result.status === "diverged") break;
-    const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
-    drop.add(e, loss);
-    if (params) {
-      const system = latentSystem(params);
-      const ghosts = latentSlowPoints(params, opts).filter((q) => q.kind === "ghost");
-      const kap = system.toState(tr.c.engine.trajectory().data);
-      let distance = Infinity, ghostsNear = 0;
-      for (const g of ghosts) {
-        let d = Infinity;
-        for (let j = 0; j < kap.length; j += 2) {
-          d = Math.min(d, Math.hypot(kap[j] - g.x[0], kap[j + 1] - g.x[1]));
-        }
-        distance = Math.min(distance, d);
-        if (d <= near) ghostsNear++;
+  const { layout } = compile(options.model, options.task);
+  return timingRun(options, { ...opts, every: opts.every ?? 250 }, (snap, _N, trajectory) => {
+    const params = unpackParams(layout, snap);
+    const system = latentSystem(params);
+    const ghosts = latentSlowPoints(params, opts).filter((q) => q.kind === "ghost");
+    const kap = system.toState(trajectory);
+    let distance = Infinity, ghostsNear = 0;
+    for (const g of ghosts) {
+      let d = Infinity;
+      for (let j = 0; j < kap.length; j += 2) {
+        d = Math.min(d, Math.hypot(kap[j] - g.x[0], kap[j + 1] - g.x[1]));
       }
-      out.records.push({ epoch: e, loss, ghostsNear, distance });
-      if (e >= plateauAt && out.ghostEpoch === null && ghostsNear > 0) out.ghostEpoch = e;
+      distance = Math.min(distance, d);
+      if (d <= near) ghostsNear++;
     }
-    if (stopAfter > 0 && drop.dropEpoch !== null && e >= drop.dropEpoch + stopAfter) break;
-  }
-  [out.plateau, out.dropEpoch] = [drop.plateau, drop.dropEpoch];
-  if (out.ghostEpoch !== null && out.dropEpoch !== null) out.lead = out.dropEpoch - out.ghostEpoch;
-  return out;
+    return { record: { ghostsNear, distance }, ghostNear: ghostsNear > 0 };
+  });
 }
