@@ -16,7 +16,12 @@
  */
 
 import { compile, Trainer, type TrainOptions, unpackParams } from "../rnn/mod.ts";
-import { type LatentSlowPointOptions, latentSlowPoints, latentSystem } from "./fig4.ts";
+import {
+  fig4Options,
+  type LatentSlowPointOptions,
+  latentSlowPoints,
+  latentSystem,
+} from "./fig4.ts";
 import { requireFinite, requireInteger, requirePositive } from "../validate.ts";
 import { findSlowPoints, type SlowPoint, slowPointSystem } from "../dynamics/mod.ts";
 
@@ -299,4 +304,58 @@ export function latentGhostTiming(
     }
     return { record: { ghostsNear, distance }, ghostNear: ghostsNear > 0 };
   });
+}
+
+/** Configuration of the multi-seed ghost-timing study (rank-2 DCDT, notebook 04). */
+export interface TimingStudyConfig {
+  seeds: number;
+  epochs: number;
+  trialsPerType: number;
+  every: number;
+  near: number;
+}
+
+/** The paper-scale study: 40 seeds, up to 100 000 epochs, 5 trials per type. */
+export const PAPER_TIMING: TimingStudyConfig = {
+  seeds: 40,
+  epochs: 100_000,
+  trialsPerType: 5,
+  every: 500,
+  near: 0.5,
+};
+
+/** One seed's outcome of the timing study (the per-epoch records are dropped). */
+export type TimingSummary = Omit<LatentGhostTiming, "records">;
+
+/**
+ * Runs the ghost-timing study (rank-2 DCDT, SGD lr 1e-3, docs/ghost-mechanism.md §2.4) for seeds
+ * 0 … config.seeds − 1 that are not in `done`, calling `onSeed` after each (e.g. to save a
+ * result file); each run stops one epoch after its drop.
+ */
+export async function timingStudy(
+  config: TimingStudyConfig,
+  done: TimingSummary[] = [],
+  onSeed: (all: TimingSummary[]) => unknown = () => {},
+): Promise<TimingSummary[]> {
+  requireInteger("seeds", config.seeds, 1);
+  const all = [...done];
+  for (let seed = 0; seed < config.seeds; seed++) {
+    if (all.some((t) => t.seed === seed)) continue;
+    const o = fig4Options("dcdt", {
+      epochs: config.epochs,
+      trialsPerType: config.trialsPerType,
+      checkpoints: [],
+      every: 1,
+      seed,
+    });
+    const { records: _, ...summary } = latentGhostTiming(o, {
+      every: config.every,
+      near: config.near,
+      stopAfter: 1,
+    });
+    all.push(summary);
+    all.sort((a, b) => a.seed - b.seed);
+    await onSeed(all);
+  }
+  return all;
 }
