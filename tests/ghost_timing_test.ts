@@ -5,7 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { latentGhostTiming, pathBottleneck } from "../lib/experiments/ghost_timing.ts";
+import {
+  latentGhostTiming,
+  PAPER_TIMING,
+  pathBottleneck,
+  timingStudy,
+  type TimingStudyConfig,
+  type TimingSummary,
+} from "../lib/experiments/ghost_timing.ts";
+import { configHash, readResultFile, resultsPath, roundDeep } from "../lib/glassy/experiments.ts";
 import { fig4Options, latentSlowPoints, latentSystem } from "../lib/experiments/fig4.ts";
 import { train } from "../lib/rnn/mod.ts";
 
@@ -57,4 +65,18 @@ Deno.test("path bottleneck: a 1-unit flow with a known ghost; bad input is named
   assert.ok(Math.abs(bn.passageTime - Math.PI / Math.sqrt(bn.speed * b)) < 1e-9);
   assert.throws(() => pathBottleneck({ m: [1], n: [1, 2], b: [0] }, 0), /params.n must have N = 1/);
   assert.throws(() => pathBottleneck(p, 0, { fixedTol: 0 }), /fixedTol/);
+});
+
+Deno.test("committed ghost-timing results: config hash, partial flag, seed 0 recomputed", async () => {
+  const file = await readResultFile<TimingStudyConfig, TimingSummary[]>(
+    resultsPath("ghost-timing.json"),
+  );
+  if (file === null) return; // not produced yet (deno task ghost:timing)
+  assert.equal(file.configHash, await configHash(file.config));
+  assert.deepEqual(file.config, PAPER_TIMING);
+  assert.equal(file.partial, file.results.length < file.config.seeds);
+  const first = file.results.find((t) => t.seed === 0);
+  if (!first) return;
+  const [again] = await timingStudy({ ...file.config, seeds: 1 });
+  assert.deepEqual(roundDeep(again), roundDeep(first));
 });
