@@ -86,7 +86,7 @@ export interface FindOptions {
   /**
    * Relative outlier distance (FixedPointFinder's `outlier_distance_scale`, default 10): without
    * `outlierDistance`, the threshold is outlierScale × the RMS distance of the visited states from
-   * their centroid.
+   * their centroid (at least dedupTol).
    */
   outlierScale?: number;
   /**
@@ -270,7 +270,8 @@ export function findSlowPoints(
   points = points.filter((p) => p.q < o.maxSpeed);
   const outliers: SlowPoint[] = [];
   if (o.visited !== undefined) {
-    const threshold = o.outlierDistance ?? o.outlierScale * rmsSpread(o.visited, dim);
+    const threshold = o.outlierDistance ??
+      Math.max(o.outlierScale * rmsSpread(o.visited, dim), o.dedupTol);
     const kept: SlowPoint[] = [];
     for (const p of points) {
       p.distanceToVisited = nearestDistance(o.visited, dim, p.x);
