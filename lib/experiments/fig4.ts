@@ -239,7 +239,7 @@ export function flowMapFigure(
   const dcdt = res.options.task.name === "dcdt";
   return speedMapFigure(system, {
     range: { x: [-R, R], y: [-R, R] },
-    n: opts.n ?? 120,
+    n: opts.n ?? 80,
     arrows: opts.arrows ?? 15,
     trajectories,
     points,
