@@ -45,3 +45,17 @@ export function requireFiniteArray(name: string, a: ArrayLike<number>, nonEmpty 
     }
   }
 }
+
+/**
+ * Throws unless `a` is an array of exactly `n` finite numbers; `what` describes the expected
+ * shape in the message (e.g. "N×K", "dim").
+ */
+export function requireLength(name: string, a: ArrayLike<number>, n: number, what = "n"): void {
+  if (a === null || typeof a !== "object" || typeof a.length !== "number") {
+    throw new TypeError(`${name} must be an array of ${what} = ${n} finite numbers, got ${a}`);
+  }
+  if (a.length !== n) {
+    throw new RangeError(`${name} must have ${what} = ${n} entries, got ${a.length}`);
+  }
+  requireFiniteArray(name, a, false);
+}

@@ -6,13 +6,15 @@
  * the latent coordinates κ = P r obey, exactly for zero input,
  * **dκ/dt = F(κ) = −κ + P tanh(Mκ + b)**, and the speed is ‖F(κ)‖.
  *
- * The SVD is computed from K×K factors (thin QR of S_l and S_rᵀ, then a one-sided Jacobi SVD of
- * the K×K core), so it costs O(N·K²). Singular vectors are defined up to sign; here each column of
+ * The SVD is computed from K×K factors (thin QR of S_l and S_rᵀ, then the SVD of the K×K core,
+ * both with ml-matrix), so it costs O(N·K²). Singular vectors are defined up to sign; here each column of
  * V is signed so that its largest-magnitude entry is positive (numpy's choice may differ, which
  * mirrors the plot axes).
  *
  * @module
  */
+
+import { Matrix, QrDecomposition, SingularValueDecomposition } from "ml-matrix";
 
 /** The latent basis of a rank-K recurrent matrix: W = M P. */
 export interface LatentBasis {
@@ -26,75 +28,13 @@ export interface LatentBasis {
   P: number[];
 }
 
-// thin modified Gram–Schmidt QR of an N×K row-major matrix: returns Q (N×K) and R (K×K)
+// thin QR of an N×K row-major matrix (ml-matrix Householder QR): Q (N×K), R (K×K), row-major
 function qr(A: Float64Array, N: number, K: number): { Q: Float64Array; R: Float64Array } {
-  const Q = Float64Array.from(A), R = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < k; j++) {
-      let d = 0;
-      for (let i = 0; i < N; i++) d += Q[i * K + j] * Q[i * K + k];
-      R[j * K + k] = d;
-      for (let i = 0; i < N; i++) Q[i * K + k] -= d * Q[i * K + j];
-    }
-    let nrm = 0;
-    for (let i = 0; i < N; i++) nrm += Q[i * K + k] ** 2;
-    nrm = Math.sqrt(nrm);
-    R[k * K + k] = nrm;
-    if (nrm > 0) { for (let i = 0; i < N; i++) Q[i * K + k] /= nrm; }
-  }
-  return { Q, R };
-}
-
-/** One-sided Jacobi SVD of a K×K row-major matrix: C = u diag(s) vᵀ, s descending. */
-export function smallSvd(
-  C: ArrayLike<number>,
-  K: number,
-): { u: number[]; s: number[]; v: number[] } {
-  const A = Float64Array.from(C), V = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) V[k * K + k] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < K; p++) {
-      for (let q = p + 1; q < K; q++) {
-        let al = 0, be = 0, ga = 0;
-        for (let i = 0; i < K; i++) {
-          const x = A[i * K + p], y = A[i * K + q];
-          al += x * x;
-          be += y * y;
-          ga += x * y;
-        }
-        if (Math.abs(ga) <= 1e-15 * Math.sqrt(al * be) || ga === 0) continue;
-        off = Math.max(off, Math.abs(ga) / Math.sqrt(al * be));
-        const zeta = (be - al) / (2 * ga);
-        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t), s = c * t;
-        for (let i = 0; i < K; i++) {
-          const x = A[i * K + p], y = A[i * K + q];
-          A[i * K + p] = c * x - s * y;
-          A[i * K + q] = s * x + c * y;
-          const vx = V[i * K + p], vy = V[i * K + q];
-          V[i * K + p] = c * vx - s * vy;
-          V[i * K + q] = s * vx + c * vy;
-        }
-      }
-    }
-    if (off <= 1e-15) break;
-  }
-  const sv = Array.from({ length: K }, (_, k) => {
-    let n = 0;
-    for (let i = 0; i < K; i++) n += A[i * K + k] ** 2;
-    return Math.sqrt(n);
-  });
-  const order = [...sv.keys()].sort((a, b) => sv[b] - sv[a]);
-  const u = new Array<number>(K * K).fill(0), v = new Array<number>(K * K).fill(0);
-  const s = order.map((k) => sv[k]);
-  order.forEach((k, c) => {
-    for (let i = 0; i < K; i++) {
-      u[i * K + c] = sv[k] > 0 ? A[i * K + k] / sv[k] : 0;
-      v[i * K + c] = V[i * K + k];
-    }
-  });
-  return { u, s, v };
+  const d = new QrDecomposition(Matrix.from1DArray(N, K, A));
+  return {
+    Q: Float64Array.from(d.orthogonalMatrix.to1DArray()),
+    R: Float64Array.from(d.upperTriangularMatrix.to1DArray()),
+  };
 }
 
 /**
@@ -127,7 +67,9 @@ export function latentBasis(
       C[a * K + b] = s;
     }
   }
-  const { u, s, v } = smallSvd(C, K);
+  const svd = new SingularValueDecomposition(Matrix.from1DArray(K, K, C));
+  const s = svd.diagonal, u = svd.leftSingularVectors.to1DArray();
+  const v = svd.rightSingularVectors.to1DArray();
   const M = new Array<number>(N * K).fill(0), P = new Array<number>(K * N).fill(0);
   for (let c = 0; c < K; c++) {
     // V = Q_l v, U = Q_r u; sign: largest-|.| entry of each V column positive
