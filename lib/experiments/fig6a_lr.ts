@@ -33,8 +33,8 @@ function grid(model: Fig6aModel, scale: Scale) {
   return byScale({
     quick: {
       lrs: model === "rankOne" ? logspace(-4, -1, 10) : logspace(-4, 1, 10),
-      seeds: model === "rankOne" ? 4 : 2,
-      epochsAt: model === "rankOne" ? [1000, 2000, 5000] : [1000, 3000],
+      seeds: model === "rankOne" ? 3 : 2,
+      epochsAt: model === "rankOne" ? [5000, 10_000, 20_000] : [1000, 3000],
     },
     paper: {
       lrs: model === "rankOne" ? logspace(-4, -1, 30) : logspace(-4, 1, 30),

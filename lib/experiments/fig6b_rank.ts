@@ -43,7 +43,7 @@ export const LEARNED_RATIO = 1e-2;
 
 function grid(scale: Scale) {
   return byScale({
-    quick: { Ks: [1, 2, 5, 30], lrs: everyNth(FIG6B_LRS, 3, 3), seeds: 3, epochs: 3000 },
+    quick: { Ks: [1, 2, 5, 30], lrs: everyNth(FIG6B_LRS, 2, 3), seeds: 3, epochs: 20_000 },
     paper: { Ks: FIG6B_RANKS, lrs: FIG6B_LRS, seeds: 10, epochs: 500_000 },
   }, scale);
 }
@@ -69,7 +69,6 @@ export const sweep: SweepDefinition<Fig6bPoint, Fig6bSummary> = {
       curveEpochs: logEpochs(epochs - 1, 60),
     };
   },
-  batchKey: (p) => `K=${p.K}`,
   run(point, config) {
     const r = train({
       model: { kind: "rankK", K: point.K },

@@ -44,7 +44,7 @@ export const FIG8C_TASK: WorkingMemorySpec = {
 
 function grid(scale: Scale) {
   return byScale({
-    quick: { seeds: 4, phaseEpochs: 1500, sampleEvery: 50 },
+    quick: { seeds: 3, phaseEpochs: 1000, sampleEvery: 50 },
     paper: { seeds: 100, phaseEpochs: 10_000, sampleEvery: 200 },
   }, scale);
 }
