@@ -23,6 +23,7 @@ import {
 } from "../lib/rnn/mod.ts";
 import { gemmABt } from "../lib/rnn/kernels.ts";
 import { logspace } from "../lib/numeric.ts";
+import { zeroOutputLoss } from "../lib/tasks/mod.ts";
 import { Arena, wasmGemmAvailable } from "../lib/rnn/gemm_wasm.ts";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -341,7 +342,7 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
   t({ lr: -1 }, /lr must be a finite number > 0/);
   t({ epochs: -3 }, /epochs must be an integer >= 0, got -3/);
   t({ seed: 1.5 }, /seed must be an integer in \[0, 2\^32\)/);
-  t({ model: { kind: "rankOne", N: 0 } }, /N must be an integer in \[1, ∞\], got 0/);
+  t({ model: { kind: "rankOne", N: 0 } }, /N must be an integer >= 1, got 0/);
   t(
     { model: { kind: "rankK", N: 10, K: 11 } },
     /K \(rank\) must be an integer in \[1, 10\], got 11/,
@@ -360,7 +361,7 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
     /unknown task "nope"; valid: delayed-activation, dcdt, dmts/,
   );
   t({ task: { name: "dcdt" } }, /model rankOne runs only the delayed-activation task/);
-  t({ task: { name: "delayed-activation", T: 0 } }, /T must be a positive integer, got 0/);
+  t({ task: { name: "delayed-activation", T: 0 } }, /T must be an integer >= 1, got 0/);
   t(
     { model: { kind: "fullRank" }, task: { name: "dcdt", inputMs: 12 } },
     /inputMs must be a multiple of dtMs=5 ms, got 12/,
@@ -548,4 +549,19 @@ Deno.test("isStuck: learned once, then at most chance accuracy over the window",
   assert.equal(isStuck(h([0.5, 0.5, 0.5, 0.5]), 2, 4), false); // never learned
   assert.equal(isStuck(h([0.5, 0.9, 0.5, 0.6]), 2, 4), false); // not stuck in the window
   assert.throws(() => isStuck(h([0.5]), 2, 4), /no recorded epoch in \[2, 4\)/);
+});
+
+Deno.test("zeroOutputLoss = the engine's loss of an all-zero output", () => {
+  assert.equal(zeroOutputLoss({ name: "delayed-activation", T: 20 }), 1);
+  const dmts = { name: "dmts" as const, inputMs: 30, delayMs: 80, responseMs: 50 };
+  // 2 of 4 trial types have target 1 over the 10 response steps of 38
+  assert.ok(Math.abs(zeroOutputLoss(dmts) - (2 * 10) / (4 * 38)) < 1e-15);
+  // a full-rank net whose read-out is exactly 0 (tanh read-out, W_out = b_out = 0) on DCDT
+  const dcdt = { name: "dcdt" as const };
+  const N = 4;
+  const z = lossAndGrad({ kind: "fullRank", N }, dcdt, {
+    W_out: new Array(N).fill(0),
+    b_out: [0],
+  });
+  assert.ok(Math.abs(z.loss - zeroOutputLoss(dcdt)) < 1e-15, `${z.loss}`);
 });
