@@ -37,7 +37,7 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
   run(point: P, config: Record<string, unknown>): S | Promise<S>;
   /** Optional: runs of one shape trained as one batched computation (same results as run() one by one). */
   runBatch?(points: P[], config: Record<string, unknown>): S[] | Promise<S[]>;
-  /** Optional: which points may share one runBatch call. */
+  /** Optional: which points may share one runBatch call (default: all points). */
   batchKey?(point: P): string;
 }
 
@@ -216,9 +216,6 @@ export async function resolveSweep<P extends Record<string, unknown>>(
   }
   for (const f of ["points", "config", "run"] as const) {
     if (typeof def[f] !== "function") throw new SweepConfigError(`${S}: ${f} must be a function`);
-  }
-  if ((def.runBatch === undefined) !== (def.batchKey === undefined)) {
-    throw new SweepConfigError(`${S}: runBatch and batchKey must be given together`);
   }
   const points = def.points(scale);
   if (!Array.isArray(points) || points.length === 0) {
@@ -475,10 +472,10 @@ export const SWEEP_JOB_MODULE: string = import.meta.url;
 
 /** Groups the missing point indices into jobs (batches of one batchKey, or single points). */
 function planJobs(def: AnySweep, rs: ResolvedSweep, todo: number[], batchSize: number): number[][] {
-  if (!def.runBatch || !def.batchKey) return todo.map((i) => [i]);
+  if (!def.runBatch) return todo.map((i) => [i]);
   const groups = new Map<string, number[]>();
   for (const i of todo) {
-    const k = String(def.batchKey(rs.points[i]));
+    const k = def.batchKey ? String(def.batchKey(rs.points[i])) : "";
     const g = groups.get(k);
     if (g) g.push(i);
     else groups.set(k, [i]);
