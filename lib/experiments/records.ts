@@ -1,6 +1,7 @@
 /**
- * How the notebooks get a figure's sweep records: at quick scale they run the sweep (resumable,
- * into `build/sweeps/<name>.quick.jsonl`, with a progress callback); at paper scale they load the
+ * How the notebooks get a figure's sweep records: at quick scale they run the sweep afresh (into
+ * `build/sweeps/<name>.quick.jsonl`, with a progress callback; `resume: true` keeps the records
+ * already there — their config hash does not cover code changes); at paper scale they load the
  * committed `data/results/<name>.jsonl` when its config hash matches (never running anything)
  * and report how complete it is and how long its runs took.
  *
@@ -9,10 +10,12 @@
 
 import type { Scale } from "../config.ts";
 import {
+  defaultSweepFile,
   loadSweep,
   runSweepDefinition,
   type SweepDefinition,
   type SweepRecord,
+  timingFile,
 } from "../sweep/mod.ts";
 
 /** The records a figure is drawn from, and where they came from. */
@@ -30,17 +33,28 @@ export interface FigureRecords<P, S> {
 }
 
 /**
- * Records of `def` at `scale`: runs the missing quick-scale points (calling `onProgress(done,
- * total)`), or loads the paper-scale result file. A paper-scale file that is missing or of
+ * Records of `def` at `scale`: runs the quick-scale points (calling `onProgress(done, total)`;
+ * with `opts.resume` only those missing from the quick file), or loads the paper-scale file. A paper-scale file that is missing or of
  * another config gives zero records (the provenance says so), never a silent rerun.
  */
 export async function figureRecords<P extends Record<string, unknown>, S>(
   def: SweepDefinition<P, S>,
   scale: Scale,
   onProgress?: (done: number, total: number) => void,
+  opts: { resume?: boolean } = {},
 ): Promise<FigureRecords<P, S>> {
   if (scale === "quick") {
     const t0 = performance.now();
+    if (!opts.resume) {
+      const file = defaultSweepFile(def.name, scale);
+      for (const f of [file, timingFile(file)]) {
+        try {
+          await Deno.remove(f);
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        }
+      }
+    }
     const o = await runSweepDefinition(def, { scale, onProgress, discardStale: true });
     const seconds = (performance.now() - t0) / 1000;
     return {
