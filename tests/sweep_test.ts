@@ -154,17 +154,17 @@ Deno.test("sweep: shards (in-thread, workers, batched) + merge = a single-machin
   assert.equal(one.records.length, 12);
   // three shards run differently: in-thread one by one, 2 workers, batched ensembles
   const noBatch: SweepDefinition<TinyPoint, TinySummary> = { ...tiny, runBatch: undefined };
-  await runSweepDefinition(noBatch, { shard: "0/3", file: `${dir}/tiny.shard-0-of-3.jsonl` });
+  await runSweepDefinition(noBatch, { shard: "0/3", file: main });
   await runSweepDefinition(tiny, {
     shard: "1/3",
-    file: `${dir}/tiny.shard-1-of-3.jsonl`,
+    file: main,
     workers: 2,
     module: TINY_MODULE,
     batchSize: 1,
   });
   const s2 = await runSweepDefinition(tiny, {
     shard: parseShard("2/3"),
-    file: `${dir}/tiny.shard-2-of-3.jsonl`,
+    file: main,
   });
   assert.deepEqual(
     s2.records.map((r) => r.point),

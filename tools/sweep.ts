@@ -10,8 +10,8 @@
  * deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
  * ```
  *
- * Records go to `data/results/<name>.jsonl` (paper) or `build/sweeps/<name>.quick.jsonl` (quick),
- * shard i/n to `<file stem>.shard-i-of-n.jsonl`; a rerun resumes, `merge` writes the main file
+ * Records go to `data/results/<name>.jsonl` (paper) or `build/sweeps/<name>.quick.jsonl` (quick)
+ * or `--file`; shard i/n writes `<file stem>.shard-i-of-n.jsonl` next to it; a rerun resumes, `merge` writes the main file
  * byte-identical to a single-machine run. `--module` runs a sweep declared in any module that
  * exports it as `sweep` (your own networks). Progress (runs done, rate, ETA) is one updating line
  * on a terminal and one line a minute in logs (Slurm). Exit status 2 for a bad command line or
@@ -251,10 +251,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const shard = a.shard ? parseShard(a.shard) : { index: 0, count: 1 };
-  const file = a.file ??
-    (shard.count === 1
-      ? defaultSweepFile(def.name, a.scale)
-      : shardFile(defaultSweepFile(def.name, a.scale), shard));
+  const main = a.file ?? defaultSweepFile(def.name, a.scale);
+  const file = shard.count === 1 ? main : shardFile(main, shard);
   const workers = a.workers ?? Math.max(1, navigator.hardwareConcurrency ?? 1);
   const stop = () => {
     console.error(`\nsweep: interrupted; finished runs are in ${file} — rerun to resume`);
@@ -268,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
   const out = await runSweepDefinition(def, {
     scale: a.scale,
     shard,
-    file,
+    file: main,
     workers,
     module: url,
     batchSize: a.batch,

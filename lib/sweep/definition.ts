@@ -67,7 +67,10 @@ export interface RunSweepOptions {
   scale?: Scale;
   /** Run only this shard (default: everything, i.e. 0/1). */
   shard?: Shard | string;
-  /** Record file (JSON lines). Default {@linkcode defaultSweepFile}. */
+  /**
+   * Main record file (JSON lines), default {@linkcode defaultSweepFile}; shard i/n (n > 1) writes
+   * {@linkcode shardFile}`(file, shard)` instead, which {@linkcode mergeSweep} merges into `file`.
+   */
   file?: string;
   /** Number of parallel workers (default 1 = in this thread). More than 1 needs `module`. */
   workers?: number;
@@ -515,10 +518,8 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SweepConfigError(`batchSize must be an integer >= 1, got ${batchSize}`);
   }
-  const file = opts.file ??
-    (shard.count === 1
-      ? defaultSweepFile(def.name, scale)
-      : shardFile(defaultSweepFile(def.name, scale), shard));
+  const main = opts.file ?? defaultSweepFile(def.name, scale);
+  const file = shard.count === 1 ? main : shardFile(main, shard);
   await ensureDir(file);
   const have = validRecords(file, rs, await readRecords(file), opts.discardStale ?? false);
   const mine = rs.keys.map((_, i) => i).filter((i) => i % shard.count === shard.index);
