@@ -585,7 +585,7 @@ export function isStuck(history: History, from: number, to: number): boolean {
 
 /**
  * {@linkcode trainEnsemble} with one plain-data argument, for worker pools and resumable sweeps:
- * `runSweep(TRAIN_MODULE, "trainEnsembleJob", [{ key, arg: { base, runs } }], { file })`.
+ * `runInWorkers(TRAIN_MODULE, "trainEnsembleJob", [{ base, runs }])` (lib/sweep/pool.ts).
  */
 export function trainEnsembleJob(
   arg: { base: Omit<TrainOptions, "seed" | "lr">; runs: Partial<TrainOptions>[] },
