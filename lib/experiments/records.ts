@@ -81,6 +81,6 @@ export async function figureRecords<P extends Record<string, unknown>, S>(
     seconds: l.seconds,
     provenance: `paper scale: \`${rel}\` (config hash \`${l.configHash}\`), ${status}` +
       (l.stale > 0 ? `, ${l.stale} records of another config ignored` : "") +
-      `; the runs took ${(l.seconds / 3600).toFixed(2)} CPU-hours`,
+      `; its runs took ${(l.seconds / 3600).toFixed(2)} h of wall-clock run time in all`,
   };
 }
