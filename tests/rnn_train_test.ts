@@ -5,10 +5,11 @@ import { Rng } from "../lib/random.ts";
 import {
   Adam,
   compile,
+  continuation,
   countSignChanges,
   forward,
   initParams,
-  logspace,
+  isStuck,
   lossAndGrad,
   lowRankFrobenius,
   makeOptimizer,
@@ -21,6 +22,8 @@ import {
   unpackParams,
 } from "../lib/rnn/mod.ts";
 import { gemmABt } from "../lib/rnn/kernels.ts";
+import { logspace } from "../lib/numeric.ts";
+import { zeroOutputLoss } from "../lib/tasks/mod.ts";
 import { Arena, wasmGemmAvailable } from "../lib/rnn/gemm_wasm.ts";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -339,7 +342,7 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
   t({ lr: -1 }, /lr must be a finite number > 0/);
   t({ epochs: -3 }, /epochs must be an integer >= 0, got -3/);
   t({ seed: 1.5 }, /seed must be an integer in \[0, 2\^32\)/);
-  t({ model: { kind: "rankOne", N: 0 } }, /N must be an integer in \[1, ∞\], got 0/);
+  t({ model: { kind: "rankOne", N: 0 } }, /N must be an integer >= 1, got 0/);
   t(
     { model: { kind: "rankK", N: 10, K: 11 } },
     /K \(rank\) must be an integer in \[1, 10\], got 11/,
@@ -358,7 +361,7 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
     /unknown task "nope"; valid: delayed-activation, dcdt, dmts/,
   );
   t({ task: { name: "dcdt" } }, /model rankOne runs only the delayed-activation task/);
-  t({ task: { name: "delayed-activation", T: 0 } }, /T must be a positive integer, got 0/);
+  t({ task: { name: "delayed-activation", T: 0 } }, /T must be an integer >= 1, got 0/);
   t(
     { model: { kind: "fullRank" }, task: { name: "dcdt", inputMs: 12 } },
     /inputMs must be a multiple of dtMs=5 ms, got 12/,
@@ -381,14 +384,11 @@ Deno.test("invalid arguments throw named errors with the valid range", () => {
     /optimizer state is for "adam"/,
   );
   assert.throws(
-    () =>
-      trainEnsemble({ model: { kind: "rankOne" }, task: da, epochs: 1 }, [{
-        seed: 1,
-        lr: 0.1,
-        model: { kind: "rankK", K: 1 },
-      }]),
-    /must share model and task/,
+    () => trainEnsemble({ epochs: 1 }, [{ seed: 1, lr: 0.1 }]),
+    /run 0 of the ensemble has no model or task/,
   );
+  t({ record: { windows: [[5, 2]] } }, /record.windows\[0\]\[1\] must be an integer >= 5, got 2/);
+  t({ record: { every: -1 } }, /record.every must be an integer >= 0, got -1/);
   assert.throws(
     () => lossAndGrad({ kind: "fullRank", N: 5 }, { name: "dcdt" }, {}, { r0: [1, 2] }),
     /r0 must have 10 entries, got 2/,
@@ -458,4 +458,110 @@ Deno.test("engine tanh: |tanh − Math.tanh| ≤ 5e-16, saturates to ±1, NaN st
   assert.equal(tanh(-Infinity), -1);
   assert.ok(Number.isNaN(tanh(NaN)));
   assert.equal(tanh(0), 0);
+});
+
+Deno.test("recording windows, chosen epochs and the final evaluation of the last parameters", () => {
+  const base: TrainOptions = {
+    model: { kind: "rankOne" },
+    task: { name: "delayed-activation", T: 20 },
+    seed: 3,
+    lr: 0.02,
+    epochs: 60,
+  };
+  const full = train({ ...base, record: { every: 1 } });
+  const sparse = train({
+    ...base,
+    record: { every: 0, at: [7, 19], windows: [[40, 45]], finalEval: true },
+  });
+  assert.deepEqual(sparse.history.epoch, [7, 19, 40, 41, 42, 43, 44, 59]);
+  for (const [i, e] of sparse.history.epoch.entries()) {
+    assert.equal(sparse.history.loss[i], full.history.loss[e]);
+    assert.equal(sparse.history.gradNorm[i], full.history.gradNorm[e]);
+  }
+  // the final evaluation equals history row 60 of a run one epoch longer
+  const longer = train({ ...base, epochs: 61, record: { every: 1 } });
+  const f = sparse.finalEval!;
+  assert.equal(f.epoch, 60);
+  assert.equal(f.loss, longer.history.loss[60]);
+  assert.equal(f.accuracy, longer.history.accuracy[60]);
+  assert.equal(f.gradNorm, longer.history.gradNorm[60]);
+  assert.equal(f.recGradNorm, longer.history.recGradNorm[60]);
+  assert.equal(full.finalEval, null);
+});
+
+Deno.test("sign changes at chosen epochs equal those of the saved flows", () => {
+  const r = train({
+    model: { kind: "rankOne" },
+    task: { name: "delayed-activation", T: 20 },
+    seed: 40,
+    lr: 0.02,
+    epochs: 30,
+    record: { every: 0, signChangesAt: [0, 29], flowAt: [0, 29] },
+  });
+  assert.deepEqual(r.signChanges.map((s) => s.epoch), [0, 29]);
+  r.signChanges.forEach((s, i) => assert.equal(s.count, countSignChanges(r.flows[i].F)));
+  assert.ok(r.signChanges[0].count >= 1, "F = −κ + … has at least one zero on [−15, 15]");
+});
+
+Deno.test("two-phase continuation = one uninterrupted run; ensembles may differ in c", () => {
+  const base: TrainOptions = {
+    model: { kind: "rankOne" },
+    task: { name: "delayed-activation", T: 20 },
+    seed: 5,
+    lr: 0.05,
+    epochs: 40,
+    optimizer: { name: "adam" },
+  };
+  const whole = train({ ...base, epochs: 70 });
+  const first = train(base);
+  const second = train(continuation(first, { epochs: 30 }));
+  assert.deepEqual(second.history.epoch[0], 40);
+  assert.deepEqual(second.history.loss, whole.history.loss.slice(40));
+  assert.deepEqual(second.final.params, whole.final.params);
+  // changed confidence in phase 2: members of one ensemble with different c = one by one
+  const cs = [0.1, 1, 10];
+  const phase2 = cs.map((c) => continuation(first, { model: { kind: "rankOne", confidence: c } }));
+  const together = trainEnsemble({ epochs: 10 }, phase2.map((o) => ({ ...o, epochs: 10 })));
+  cs.forEach((_, i) => {
+    const alone = train({ ...phase2[i], epochs: 10 });
+    assert.deepEqual(together[i].history.loss, alone.history.loss);
+  });
+  assert.notDeepEqual(together[0].history.loss, together[2].history.loss);
+  // learnable confidence reset to 1 in phase 2
+  const conf = train({ ...base, model: { kind: "rankOne", trainConfidence: true } });
+  const reset = continuation(conf, { params: { c: [1] }, epochs: 1 });
+  assert.deepEqual(reset.init?.params?.c, [1]);
+  const diverged = { ...first, status: "diverged" as const, divergedAt: 3 };
+  assert.throws(() => continuation(diverged, {}), /cannot continue a run that ended "diverged"/);
+});
+
+Deno.test("isStuck: learned once, then at most chance accuracy over the window", () => {
+  const h = (acc: number[]) => ({
+    epoch: acc.map((_, i) => i),
+    loss: acc.map(() => 1),
+    accuracy: acc,
+    gradNorm: acc.map(() => 0),
+    recGradNorm: acc.map(() => 0),
+    recWeightNorm: [],
+    flowSignChanges: [],
+  });
+  assert.equal(isStuck(h([0.5, 0.9, 0.5, 0.5]), 2, 4), true);
+  assert.equal(isStuck(h([0.5, 0.5, 0.5, 0.5]), 2, 4), false); // never learned
+  assert.equal(isStuck(h([0.5, 0.9, 0.5, 0.6]), 2, 4), false); // not stuck in the window
+  assert.throws(() => isStuck(h([0.5]), 2, 4), /no recorded epoch in \[2, 4\)/);
+});
+
+Deno.test("zeroOutputLoss = the engine's loss of an all-zero output", () => {
+  assert.equal(zeroOutputLoss({ name: "delayed-activation", T: 20 }), 1);
+  const dmts = { name: "dmts" as const, inputMs: 30, delayMs: 80, responseMs: 50 };
+  // 2 of 4 trial types have target 1 over the 10 response steps of 38
+  assert.ok(Math.abs(zeroOutputLoss(dmts) - (2 * 10) / (4 * 38)) < 1e-15);
+  // a full-rank net whose read-out is exactly 0 (tanh read-out, W_out = b_out = 0) on DCDT
+  const dcdt = { name: "dcdt" as const };
+  const N = 4;
+  const z = lossAndGrad({ kind: "fullRank", N }, dcdt, {
+    W_out: new Array(N).fill(0),
+    b_out: [0],
+  });
+  assert.ok(Math.abs(z.loss - zeroOutputLoss(dcdt)) < 1e-15, `${z.loss}`);
 });

@@ -1,6 +1,6 @@
 // Worker pool and resumable sweeps (lib/sweep), and worker-parallel training = in-thread training.
 import assert from "node:assert/strict";
-import { readSweep, runInWorkers, runSweep } from "../lib/sweep/mod.ts";
+import { runInWorkers } from "../lib/sweep/mod.ts";
 import {
   train,
   TRAIN_MODULE,
@@ -40,7 +40,9 @@ Deno.test("trainParallel (2 workers) gives exactly the in-thread results", async
 Deno.test("runInWorkers: order kept, errors reported with the job", async () => {
   const numeric = new URL("../lib/numeric.ts", import.meta.url).href;
   const mod = new URL("../lib/rnn/flow.ts", import.meta.url).href;
-  const out = await runInWorkers<number, number[]>(numeric, "linspace", [2, 3, 4], { concurrency: 2 })
+  const out = await runInWorkers<number, number[]>(numeric, "linspace", [2, 3, 4], {
+    concurrency: 2,
+  })
     .catch((e) => e);
   assert.ok(out instanceof Error); // linspace needs 3 arguments: called with one → n undefined
   assert.match(String(out), /n must be an integer >= 1/);
@@ -53,29 +55,212 @@ Deno.test("runInWorkers: order kept, errors reported with the job", async () => 
   await assert.rejects(runInWorkers(mod, "f", [1], { concurrency: 0 }), /concurrency must be/);
 });
 
-Deno.test("runSweep resumes: finished keys are skipped, a partial line is ignored", async () => {
-  // inside the project (build/ is git-ignored) so the test needs only --allow-write=./build
-  const build = new URL("../build/", import.meta.url).pathname;
-  await Deno.mkdir(build, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: build, prefix: "sweep_test_" });
-  const file = `${dir}/sweep.jsonl`;
-  const mod = new URL("../lib/rnn/flow.ts", import.meta.url).href;
-  const jobs = [[1, -1], [1, 2], [-1, 1, -1], [3, -3, 3, -3]].map((arg, i) => ({
-    key: `j${i}`,
-    arg,
-  }));
-  // pretend an earlier run finished j0 (with a fake result we can recognise) and died mid-write
-  await Deno.writeTextFile(file, '{"key":"j0","result":42}\n{"key":"j1","res');
-  const res = await runSweep<number[], number>(mod, "countSignChanges", jobs, {
-    file,
-    concurrency: 2,
+// ---- declared sweeps (lib/sweep/definition.ts) on the tiny fixture sweep ----
+
+import {
+  defaultSweepFile,
+  loadSweep,
+  mergeSweep,
+  parseShard,
+  runSweepDefinition,
+  StaleRecordsError,
+  SweepConfigError,
+  type SweepDefinition,
+} from "../lib/sweep/mod.ts";
+import { sweep as tiny, type TinyPoint, type TinySummary } from "./fixtures/tiny_sweep.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const TINY_MODULE = new URL("./fixtures/tiny_sweep.ts", import.meta.url).href;
+
+async function tempDir(): Promise<string> {
+  // inside the project (build/ is git-ignored) so the tests need only --allow-write=./build
+  await Deno.mkdir(`${ROOT}build`, { recursive: true });
+  return await Deno.makeTempDir({ dir: `${ROOT}build`, prefix: "sweep_test_" });
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "");
+}
+
+/** Runs the sweep CLI as a user would (a separate process). */
+function cli(args: string[]): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-read=.",
+      "--allow-write=build",
+      "--allow-env=GHOSTLAB_*",
+      "tools/sweep.ts",
+      ...args,
+    ],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+Deno.test("sweep: kill -9 mid-run loses no finished run; the resumed file = an uninterrupted run's", async () => {
+  const dir = await tempDir();
+  const killed = `${dir}/killed.jsonl`, clean = `${dir}/clean.jsonl`;
+  const set = ["--set", "epochs=20000"]; // ~0.1–0.3 s per run: time to kill it mid-way
+  const args = ["tiny-test", "--module", TINY_MODULE, "--workers", "1", ...set];
+  const child = cli([...args, "--file", killed]);
+  let before: string[] = [];
+  for (let i = 0; i < 3000; i++) { // up to a minute on a loaded machine
+    await new Promise((r) => setTimeout(r, 20));
+    const text = await Deno.readTextFile(killed).catch(() => "");
+    before = lines(text).filter((l) => l.endsWith("}"));
+    if (before.length >= 3) break;
+  }
+  child.kill("SIGKILL");
+  const st = await child.status;
+  assert.equal(st.signal, "SIGKILL", "the sweep must still be running when killed");
+  assert.ok(before.length >= 3 && before.length < 12, `killed after ${before.length} of 12 runs`);
+  // simulate the worst case: the kill tore an append in half
+  const afterKill = await Deno.readTextFile(killed);
+  const kept = lines(afterKill).filter((l) => {
+    try {
+      JSON.parse(l);
+      return true;
+    } catch {
+      return false;
+    }
   });
-  assert.deepEqual([...res.entries()], [["j0", 42], ["j1", 0], ["j2", 2], ["j3", 3]]);
-  const back = await readSweep<number>(file);
-  assert.deepEqual([...back.keys()].sort(), ["j0", "j1", "j2", "j3"]);
-  await assert.rejects(
-    runSweep(mod, "countSignChanges", [{ key: "a", arg: [] }, { key: "a", arg: [] }], { file }),
-    /duplicate sweep key "a"/,
+  await Deno.writeTextFile(killed, kept.join("\n") + "\n" + kept[0].slice(0, 40));
+  // resume: every finished run is reused, the rest is computed
+  const resumed = await cli([...args, "--file", killed]).output();
+  const out = new TextDecoder().decode(resumed.stdout);
+  assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+  assert.match(
+    out,
+    new RegExp(`12/12 runs \\(${kept.length} reused, ${12 - kept.length} computed\\)`),
   );
+  // an uninterrupted run (in this process) writes the very same bytes
+  await runSweepDefinition(tiny, { file: clean, overrides: { epochs: 20000 } });
+  assert.equal(await Deno.readTextFile(killed), await Deno.readTextFile(clean));
+  // and the records finished before the kill are in the final file unchanged
+  const final = new Set(lines(await Deno.readTextFile(clean)));
+  for (const l of kept) assert.ok(final.has(l));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: shards (in-thread, workers, batched) + merge = a single-machine run, byte for byte", async () => {
+  const dir = await tempDir();
+  const single = `${dir}/single.jsonl`, main = `${dir}/tiny.jsonl`;
+  const one = await runSweepDefinition(tiny, { file: single, scale: "quick" });
+  assert.equal(one.complete, true);
+  assert.equal(one.records.length, 12);
+  // three shards run differently: in-thread one by one, 2 workers, batched ensembles
+  const noBatch: SweepDefinition<TinyPoint, TinySummary> = { ...tiny, runBatch: undefined };
+  await runSweepDefinition(noBatch, { shard: "0/3", file: main });
+  await runSweepDefinition(tiny, {
+    shard: "1/3",
+    file: main,
+    workers: 2,
+    module: TINY_MODULE,
+    batchSize: 1,
+  });
+  const s2 = await runSweepDefinition(tiny, {
+    shard: parseShard("2/3"),
+    file: main,
+  });
+  assert.deepEqual(
+    s2.records.map((r) => r.point),
+    tiny.points("quick").filter((_, i) => i % 3 === 2),
+  );
+  const m = await mergeSweep(tiny, { file: main });
+  assert.equal(m.shards.length, 3);
+  assert.equal(m.complete, true);
+  assert.equal(await Deno.readTextFile(main), await Deno.readTextFile(single));
+  // the batched ensembles (runBatch) gave exactly the run-by-run summaries
+  const loaded = await loadSweep(tiny, "quick", main);
+  assert.deepEqual(loaded.records.map((r) => r.summary), one.records.map((r) => r.summary));
+  assert.ok(loaded.seconds > 0 && loaded.complete);
+  // a rerun of a complete file computes nothing and leaves it unchanged
+  const again = await runSweepDefinition(tiny, { file: single });
+  assert.equal(again.computed, 0);
+  assert.equal(await Deno.readTextFile(main), await Deno.readTextFile(single));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: a changed config never reuses old records", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/tiny.jsonl`;
+  const a = await runSweepDefinition(tiny, { file, overrides: { epochs: 30 } });
+  await assert.rejects(
+    runSweepDefinition(tiny, { file, overrides: { epochs: 40 } }),
+    (e: Error) => e instanceof StaleRecordsError && /12 record\(s\).*config hash/.test(e.message),
+  );
+  // the file is untouched by the refused run
+  assert.equal(lines(await Deno.readTextFile(file)).length, 12);
+  const b = await runSweepDefinition(tiny, { file, overrides: { epochs: 40 }, discardStale: true });
+  assert.equal(b.reused, 0);
+  assert.equal(b.computed, 12);
+  assert.notEqual(a.configHash, b.configHash);
+  assert.ok(b.records.every((r) => r.configHash === b.configHash));
+  assert.notDeepEqual(b.records.map((r) => r.summary), a.records.map((r) => r.summary));
+  // loading with the default config sees none of them
+  const l = await loadSweep(tiny, "quick", file);
+  assert.equal(l.records.length, 0);
+  assert.equal(l.stale, 12);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: bad configs are rejected with a named error before any run starts", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/never.jsonl`;
+  const bad = async (def: SweepDefinition<TinyPoint, TinySummary>, re: RegExp, opts = {}) => {
+    await assert.rejects(
+      runSweepDefinition(def, { file, ...opts }),
+      (e: Error) => e instanceof SweepConfigError && re.test(e.message),
+    );
+  };
+  const pts = (f: (p: TinyPoint[]) => unknown[]) => ({
+    ...tiny,
+    points: (s: "quick" | "paper") => f(tiny.points(s)) as TinyPoint[],
+  });
+  await bad(pts(() => []), /sweep tiny-test \(quick\): the grid is empty/);
+  await bad(
+    pts((p) => [...p, { ...p[0], seed: 7, width: 3 }]),
+    /point 12: unknown parameter "width"/,
+  );
+  await bad(
+    pts((p) => [...p, { ...p[0], seed: 7, lr: "0.1" }]),
+    /point 12: parameter "lr" must be of type number.*got string/,
+  );
+  await bad(pts((p) => [...p, { K: 1, lr: 0.1 }]), /point 12: missing parameter "seed"/);
+  await bad(pts((p) => [...p, p[3]]), /point 12 duplicates point 3/);
+  await bad(pts((p) => p.map((x) => ({ ...x, lr: NaN }))), /point 0\.lr must be finite/);
+  await bad(tiny, /unknown config parameter "epoch"; valid: N, T, epochs/, {
+    overrides: { epoch: 5 },
+  });
+  await bad(tiny, /config parameter "epochs" must be of type number.*got string/, {
+    overrides: { epochs: "many" },
+  });
+  await bad(tiny, /shard 3\/2: the index must be < the count/, { shard: "3/2" });
+  await bad(tiny, /shard must look like i\/n/, { shard: "two" });
+  await bad(tiny, /workers > 1 needs module/, { workers: 2 });
+  await bad({ ...tiny, name: "Tiny Test" }, /sweep name must be lower-case/);
+  await assert.rejects(Deno.stat(file), Deno.errors.NotFound); // nothing ran, nothing written
+  // the CLI: unknown sweep name, bad shard, unknown option → exit 2 and the message
+  for (
+    const [args, re] of [
+      [["no-such-sweep"], /unknown sweep "no-such-sweep"; known: .*fig6b-rank/],
+      [["tiny-test", "--module", TINY_MODULE, "--shard", "3/2"], /shard 3\/2/],
+      [
+        ["tiny-test", "--module", TINY_MODULE, "--set", "epochz=3"],
+        /unknown config parameter "epochz"/,
+      ],
+      [["tiny-test", "--module", TINY_MODULE, "--scale", "huge"], /--scale must be quick or paper/],
+      [["tiny-test", "--frobnicate"], /unknown option --frobnicate/],
+    ] as [string[], RegExp][]
+  ) {
+    const o = await cli(args).output();
+    assert.equal(o.code, 2, args.join(" "));
+    assert.match(new TextDecoder().decode(o.stderr), re);
+  }
+  assert.match(defaultSweepFile("x", "paper"), /data\/results\/x\.jsonl$/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -14,13 +14,24 @@
  */
 
 import type { ChoraleData } from "./data.ts";
-import { sha256Hex } from "./data.ts";
 import { type AgingRecord, AgingTracker, type AgingTrackerState } from "./aging.ts";
 import { type CollapseMeasure, collapseMeasure } from "./analysis.ts";
 import { fullConfig, type FullTrainConfig, type TrainConfig, type TrainRecord } from "./config.ts";
 import { GlassyTrainer } from "./trainer.ts";
 import { requireInteger, requirePositive } from "../validate.ts";
 import type { EngineName } from "./engine.ts";
+
+// The result-file and config-hashing helpers live in lib/sweep (one home); re-exported here so
+// the glassy tools and notebooks keep importing them from the glassy module.
+export {
+  canonicalJson,
+  configHash,
+  readResultFile,
+  type ResultFile,
+  resultsPath,
+  roundDeep,
+  writeResultFile,
+} from "../sweep/results.ts";
 
 /** A learning curve (§5, F1): losses vs τ for one (d, w). */
 export interface LearningCurve {
@@ -292,83 +303,6 @@ export async function runAging(
   }
 }
 
-/** A result file under `data/results/` (compact JSON). */
-export interface ResultFile<C, R> {
-  /** What produced it (command). */
-  producedBy: string;
-  /** The full configuration. */
-  config: C;
-  /** SHA-256 of the canonical JSON of `config`. */
-  configHash: string;
-  /** True while the producing command has not finished every run. */
-  partial: boolean;
-  /** ISO time of writing. */
-  written: string;
-  results: R;
-}
-
-/** JSON with object keys sorted (canonical form for hashing). */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${
-      Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) =>
-        `${JSON.stringify(k)}:${canonicalJson(o[k])}`
-      ).join(",")
-    }}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** SHA-256 (hex) of the canonical JSON of a configuration. */
-export async function configHash(config: unknown): Promise<string> {
-  return await sha256Hex(new TextEncoder().encode(canonicalJson(config)));
-}
-
-/** Rounds numbers to `digits` significant digits, recursively (compact result files). */
-export function roundDeep(v: unknown, digits = 7): unknown {
-  if (typeof v === "number") {
-    return Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(digits)) : v;
-  }
-  if (Array.isArray(v)) return v.map((x) => roundDeep(x, digits));
-  if (v !== null && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x, digits)]));
-  }
-  return v;
-}
-
-/** Writes a result file atomically (temporary file + rename). */
-export async function writeResultFile<C, R>(
-  path: string,
-  producedBy: string,
-  config: C,
-  results: R,
-  partial: boolean,
-): Promise<void> {
-  const file: ResultFile<C, R> = {
-    producedBy,
-    config,
-    configHash: await configHash(config),
-    partial,
-    written: new Date().toISOString(),
-    results: roundDeep(results) as R,
-  };
-  const tmp = `${path}.${Date.now()}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(file) + "\n");
-  await Deno.rename(tmp, path);
-}
-
-/** Reads a result file, or null if it does not exist. */
-export async function readResultFile<C, R>(path: string): Promise<ResultFile<C, R> | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as ResultFile<C, R>;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** Options for {@linkcode runWidthLadder}. */
 export interface LadderOptions {
   /** Called after each finished run (progress). */
@@ -416,9 +350,4 @@ export function agingCollapse(res: AgingResult, points = 40): AgingCollapse {
   const scaled = res.curves.map((c) => ({ x: c.elapsed.map((t) => t / c.tauW), y: c.delta }));
   const elapsed = res.curves.map((c) => ({ x: c.elapsed, y: c.delta }));
   return { scaled: collapseMeasure(scaled, points), elapsed: collapseMeasure(elapsed, points) };
-}
-
-/** Absolute path of a file under the project's `data/results/` (independent of the cwd). */
-export function resultsPath(name: string): string {
-  return decodeURIComponent(new URL(`../../data/results/${name}`, import.meta.url).pathname);
 }

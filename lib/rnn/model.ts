@@ -8,6 +8,7 @@
 
 import { Rng } from "../random.ts";
 import type { Task } from "../tasks/mod.ts";
+import { requireFinite, requireInteger } from "../validate.ts";
 
 /** Rank-one RNN (§2.1): parameters m, n, b (and c when `trainConfidence`); read-out σ(c(κ − θ)). */
 export interface RankOneSpec {
@@ -112,11 +113,10 @@ function makeLayout(entries: [string, number[]][]): Layout {
   return { names, shapes, offsets, sizes, size: off };
 }
 
-function posInt(name: string, v: number, max = Infinity): void {
-  if (!Number.isInteger(v) || v < 1 || v > max) {
-    throw new RangeError(
-      `${name} must be an integer in [1, ${max === Infinity ? "∞" : max}], got ${v}`,
-    );
+/** The rank K of a low-rank model: an integer in [1, N]. */
+function checkRank(K: number, N: number): void {
+  if (!Number.isInteger(K) || K < 1 || K > N) {
+    throw new RangeError(`K (rank) must be an integer in [1, ${N}], got ${K}`);
   }
 }
 
@@ -136,7 +136,7 @@ export function resolveModel(spec: ModelSpec, task: Task): ResolvedModel {
     );
   }
   const N = spec.N ?? 100;
-  posInt("N", N);
+  requireInteger("N", N, 1);
   const alpha = spec.alpha ?? 0.5;
   if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${alpha}`);
   const da = task.name === "delayed-activation";
@@ -164,18 +164,14 @@ export function resolveModel(spec: ModelSpec, task: Task): ResolvedModel {
     r.confidence = spec.confidence ?? 10;
     r.threshold = spec.threshold ?? 1;
     r.trainConfidence = spec.trainConfidence ?? false;
-    if (!Number.isFinite(r.confidence)) {
-      throw new RangeError(`confidence must be finite, got ${r.confidence}`);
-    }
-    if (!Number.isFinite(r.threshold)) {
-      throw new RangeError(`threshold must be finite, got ${r.threshold}`);
-    }
+    requireFinite("confidence", r.confidence);
+    requireFinite("threshold", r.threshold);
   } else if (spec.kind === "rankK") {
-    posInt("K (rank)", spec.K, N);
+    checkRank(spec.K, N);
     r.K = spec.K;
   } else if (spec.kind === "lowRank") {
     r.K = spec.K ?? 2;
-    posInt("K (rank)", r.K, N);
+    checkRank(r.K, N);
   }
   if (spec.kind === "fullRank" || spec.kind === "lowRank") {
     if (spec.readout !== undefined) {

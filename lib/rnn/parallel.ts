@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type PoolOptions, runInWorkers } from "../sweep/mod.ts";
+import { type PoolOptions, runInWorkers } from "../sweep/pool.ts";
 import type { TrainOptions, TrainResult } from "./train.ts";
 
 /** URL of the module whose exported `train` the workers call. */

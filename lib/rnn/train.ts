@@ -11,6 +11,7 @@ import { accuracy, drawEpochNoise, makeTask, type Task, type TaskSpec } from "..
 import { type Engine, makeEngine } from "./engine.ts";
 import { countSignChanges, type Grid1D, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
 import { linspace } from "../numeric.ts";
+import { requireInteger, requirePositive } from "../validate.ts";
 import {
   initParams,
   type Layout,
@@ -25,8 +26,26 @@ import { makeOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState 
 
 /** What to record during training. */
 export interface RecordOptions {
-  /** History stride: record epochs that are multiples of `every` (default 1), plus the last one. */
+  /**
+   * History stride: record epochs that are multiples of `every` (default 1; 0 = no stride, only
+   * `at`, `windows` and the last epoch), plus the last one.
+   */
   every?: number;
+  /** Also record these epochs in the history (e.g. Fig 6A's epochs 9 999, 19 999, …). */
+  at?: number[];
+  /**
+   * Also record every epoch e with from ≤ e < to of each `[from, to]` window (e.g. Fig 8B's
+   * `[[5800, 6000]]`, docs/ghost-mechanism.md §3 Figure 8).
+   */
+  windows?: [number, number][];
+  /**
+   * Evaluate the parameters after the last step once more (loss, accuracy, gradient norms) into
+   * `result.finalEval`: history row e uses the parameters *before* step e, so the loss "after E
+   * epochs" of E steps is only available this way (default false).
+   */
+  finalEval?: boolean;
+  /** Rank-one only: epochs at which to count the sign changes of F(κ) into `result.signChanges`. */
+  signChangesAt?: number[];
   /** Epochs at which to save the parameters (those used in that epoch's forward pass). */
   checkpoints?: number[];
   /** Epochs at which to save the outputs and the state trajectory of the forward pass. */
@@ -86,6 +105,16 @@ export interface History {
   flowSignChanges: number[];
 }
 
+/** One evaluation of a parameter set: what a history row records. */
+export interface Evaluation {
+  /** Number of steps taken before these parameters (= the history row they would fill). */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  gradNorm: number;
+  recGradNorm: number;
+}
+
 /** Result of one training run (plain data). */
 export interface TrainResult {
   status: "ok" | "diverged";
@@ -107,27 +136,40 @@ export interface TrainResult {
   /** κ grid of the saved flows (empty unless flows were requested). */
   flowKappa: number[];
   flows: { epoch: number; F: number[] }[];
+  /** Sign changes of the rank-one flow at `record.signChangesAt` (number of fixed points, §2.1). */
+  signChanges: { epoch: number; count: number }[];
+  /** Evaluation of the last parameters (only with `record.finalEval` and status "ok"). */
+  finalEval: Evaluation | null;
   /** Parameters and optimiser state after the last completed step. */
   final: { epoch: number; params: Record<string, number[]>; optimizer: OptimizerState };
 }
 
 function checkOptions(o: TrainOptions): void {
   if (o === null || typeof o !== "object") throw new TypeError("options must be an object");
-  if (!(typeof o.lr === "number" && o.lr > 0 && Number.isFinite(o.lr))) {
-    throw new RangeError(`lr must be a finite number > 0, got ${o.lr}`);
-  }
-  if (!Number.isInteger(o.epochs) || o.epochs < 0) {
-    throw new RangeError(`epochs must be an integer >= 0, got ${o.epochs}`);
-  }
+  requirePositive("lr", o.lr);
+  requireInteger("epochs", o.epochs, 0);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) {
     throw new RangeError(`seed must be an integer in [0, 2^32), got ${o.seed}`);
   }
   const r = o.record ?? {};
-  if (r.every !== undefined && (!Number.isInteger(r.every) || r.every < 1)) {
-    throw new RangeError(`record.every must be an integer >= 1, got ${r.every}`);
+  if (r.every !== undefined) requireInteger("record.every", r.every, 0);
+  if (r.flowEvery !== undefined) requireInteger("record.flowEvery", r.flowEvery, 1);
+  for (const [name, list] of [["at", r.at], ["signChangesAt", r.signChangesAt]] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new TypeError(`record.${name} must be an array of epochs`);
+    list.forEach((e, i) => requireInteger(`record.${name}[${i}]`, e, 0));
   }
-  if (r.flowEvery !== undefined && (!Number.isInteger(r.flowEvery) || r.flowEvery < 1)) {
-    throw new RangeError(`record.flowEvery must be an integer >= 1, got ${r.flowEvery}`);
+  if (r.windows !== undefined) {
+    if (!Array.isArray(r.windows)) {
+      throw new TypeError("record.windows must be an array of [from, to] epoch pairs");
+    }
+    r.windows.forEach((w, i) => {
+      if (!Array.isArray(w) || w.length !== 2) {
+        throw new TypeError(`record.windows[${i}] must be a [from, to] pair, got ${w}`);
+      }
+      requireInteger(`record.windows[${i}][0]`, w[0], 0);
+      requireInteger(`record.windows[${i}][1]`, w[1], w[0]);
+    });
   }
   const c = o.readoutL1;
   if (c !== undefined && c !== null && !(c > 0)) {
@@ -194,19 +236,23 @@ export class Trainer {
   epoch: number;
   done = false;
   readonly #end: number;
-  readonly #r0: Float64Array;
+  readonly #initialState: Float64Array;
   readonly #noise: Float64Array | null;
   readonly #every: number;
-  readonly #ck: Set<number>;
-  readonly #st: Set<number>;
-  readonly #fl: Set<number>;
+  readonly #recordAt: Set<number>;
+  readonly #windows: [number, number][];
+  readonly #checkpointAt: Set<number>;
+  readonly #statesAt: Set<number>;
+  readonly #flowAt: Set<number>;
   readonly #flowEvery: number;
-  readonly #kgrid: number[];
-  readonly #wn: boolean;
-  readonly #random: boolean;
-  readonly #fsc: boolean;
-  readonly #recG: Float64Array[];
-  readonly #recP: Float64Array[];
+  readonly #signChangesAt: Set<number>;
+  readonly #kappaGrid: number[];
+  readonly #recordWeightNorm: boolean;
+  readonly #randomEpochs: boolean;
+  readonly #recordSignChanges: boolean;
+  readonly #finalEval: boolean;
+  readonly #recGrad: Float64Array[];
+  readonly #recParams: Float64Array[];
 
   constructor(options: TrainOptions, compiled?: Compiled) {
     checkOptions(options);
@@ -223,34 +269,41 @@ export class Trainer {
     );
     this.epoch = options.init?.epoch ?? 0;
     this.#end = this.epoch + options.epochs;
-    this.#r0 = new Float64Array(task.batch * model.N);
+    this.#initialState = new Float64Array(task.batch * model.N);
     this.#noise = task.noiseSigma > 0 ? new Float64Array(task.steps * task.batch * model.N) : null;
-    this.#random = this.#noise !== null || (task.x0 === null && task.rateSigma > 0);
+    this.#randomEpochs = this.#noise !== null || (task.x0 === null && task.rateSigma > 0);
     // deterministic initial state: fill once (draws nothing)
-    if (!this.#random) drawEpochNoise(task, model.N, new Rng(0), this.#r0, null);
+    if (!this.#randomEpochs) {
+      drawEpochNoise(task, model.N, new Rng(0), this.#initialState, null);
+    }
     const r = options.record ?? {};
     this.#every = r.every ?? 1;
-    this.#ck = new Set(r.checkpoints ?? []);
-    this.#st = new Set(r.states ?? []);
-    this.#fl = new Set(r.flowAt ?? []);
+    this.#recordAt = new Set(r.at ?? []);
+    this.#windows = r.windows ?? [];
+    this.#checkpointAt = new Set(r.checkpoints ?? []);
+    this.#statesAt = new Set(r.states ?? []);
+    this.#flowAt = new Set(r.flowAt ?? []);
     this.#flowEvery = r.flowEvery ?? 0;
-    this.#wn = r.weightNorm ?? true;
+    this.#signChangesAt = new Set(r.signChangesAt ?? []);
+    this.#recordWeightNorm = r.weightNorm ?? true;
+    this.#finalEval = r.finalEval ?? false;
     const recNames = model.kind === "fullRank"
       ? ["W"]
       : model.kind === "lowRank"
       ? ["S_l", "S_r"]
       : ["m", "n"];
-    this.#recG = recNames.map((n) => slice(layout, this.grad, n)!);
-    this.#recP = recNames.map((n) => slice(layout, this.params, n)!);
-    this.#fsc = r.flowSignChanges ?? false;
-    const wantsFlow = this.#fl.size > 0 || this.#flowEvery > 0 || this.#fsc;
+    this.#recGrad = recNames.map((n) => slice(layout, this.grad, n)!);
+    this.#recParams = recNames.map((n) => slice(layout, this.params, n)!);
+    this.#recordSignChanges = r.flowSignChanges ?? false;
+    const wantsFlow = this.#flowAt.size > 0 || this.#flowEvery > 0 || this.#recordSignChanges ||
+      this.#signChangesAt.size > 0;
     if (wantsFlow && model.kind !== "rankOne") {
       throw new RangeError(
-        `record.flowAt/flowEvery/flowSignChanges need model kind rankOne, got ${model.kind}`,
+        `record.flowAt/flowEvery/flowSignChanges need model kind rankOne (so does signChangesAt), got ${model.kind}`,
       );
     }
     const g = r.flowGrid ?? PAPER_KAPPA_GRID;
-    this.#kgrid = wantsFlow ? linspace(g.min, g.max, g.n) : [];
+    this.#kappaGrid = wantsFlow ? linspace(g.min, g.max, g.n) : [];
     this.result = {
       status: "ok",
       divergedAt: null,
@@ -268,8 +321,10 @@ export class Trainer {
       },
       checkpoints: [],
       states: [],
-      flowKappa: this.#kgrid,
+      flowKappa: this.#kappaGrid,
       flows: [],
+      signChanges: [],
+      finalEval: null,
       final: { epoch: this.epoch, params: {}, optimizer: this.opt.state() },
     };
     if (this.epoch >= this.#end) this.#finish();
@@ -277,6 +332,17 @@ export class Trainer {
 
   #finish(): void {
     this.done = true;
+    if (this.#finalEval && this.result.status === "ok") {
+      const e = this.epoch;
+      const { loss, gradNorm } = this.#evaluate(e);
+      this.result.finalEval = {
+        epoch: e,
+        loss,
+        accuracy: accuracy(this.c.task, this.c.engine.outputs),
+        gradNorm,
+        recGradNorm: this.#recNorms()[0],
+      };
+    }
     this.result.final = {
       epoch: this.epoch,
       params: unpackParams(this.c.layout, this.params),
@@ -287,13 +353,13 @@ export class Trainer {
   /** Recurrent-parameter norms (only computed at recorded epochs). */
   #recNorms(): [number, number] {
     const { model } = this.c;
-    const [g0, g1] = this.#recG, [p0, p1] = this.#recP;
+    const [g0, g1] = this.#recGrad, [p0, p1] = this.#recParams;
     let rec: number, w = NaN;
     switch (model.kind) {
       case "rankOne":
       case "rankK":
         rec = Math.sqrt(sq(g0) + sq(g1));
-        if (this.#wn) {
+        if (this.#recordWeightNorm) {
           w = model.kind === "rankOne"
             ? Math.sqrt(sq(p0) * sq(p1))
             : lowRankFrobenius(p0, p1, model.N, model.K);
@@ -301,21 +367,31 @@ export class Trainer {
         break;
       case "fullRank":
         rec = Math.sqrt(sq(g0));
-        if (this.#wn) w = Math.sqrt(sq(p0));
+        if (this.#recordWeightNorm) w = Math.sqrt(sq(p0));
         break;
       case "lowRank":
         rec = Math.sqrt(sq(g0)) + Math.sqrt(sq(g1));
-        if (this.#wn) w = lowRankFrobenius(p0, p1, model.N, model.K);
+        if (this.#recordWeightNorm) w = lowRankFrobenius(p0, p1, model.N, model.K);
         break;
     }
     return [rec, w];
   }
 
-  /** Runs one epoch: forward + BPTT + records + optimiser step. Returns false when finished. */
-  step(): boolean {
-    if (this.done) return false;
+  /** Whether epoch e gets a history row. */
+  #recorded(e: number): boolean {
+    if (e === this.#end - 1 || (this.#every > 0 && e % this.#every === 0)) return true;
+    if (this.#recordAt.has(e)) return true;
+    for (const [from, to] of this.#windows) if (e >= from && e < to) return true;
+    return false;
+  }
+
+  /**
+   * The forward pass and BPTT of epoch e on the current parameters (after the Fig 8C read-out
+   * bound, docs/ghost-mechanism.md §2.5, and with epoch e's noise): loss and global gradient norm.
+   */
+  #evaluate(e: number): { loss: number; gradNorm: number } {
     const { engine, task, layout, model } = this.c;
-    const e = this.epoch, p = this.params;
+    const p = this.params;
     const l1 = this.options.readoutL1;
     if (l1 !== undefined && l1 !== null && Number.isFinite(l1)) {
       const wo = slice(layout, p, "W_out"), bo = slice(layout, p, "b_out");
@@ -328,42 +404,55 @@ export class Trainer {
       for (let i = 0; i < wo.length; i++) wo[i] *= f;
       bo[0] *= f;
     }
-    if (this.#random) {
+    if (this.#randomEpochs) {
       const rng = new Rng(deriveSeed(this.options.seed, 0x6e6f, e));
-      drawEpochNoise(task, model.N, rng, this.#r0, this.#noise);
+      drawEpochNoise(task, model.N, rng, this.#initialState, this.#noise);
     }
-    const loss = engine.run(p, this.grad, this.#r0, this.#noise);
-    const gn = Math.sqrt(sq(this.grad));
+    const loss = engine.run(p, this.grad, this.#initialState, this.#noise);
+    return { loss, gradNorm: Math.sqrt(sq(this.grad)) };
+  }
+
+  #flow(): number[] {
+    const N = this.c.model.N, p = this.params;
+    return rankOneFlow(
+      p.subarray(0, N),
+      p.subarray(N, 2 * N),
+      p.subarray(2 * N, 3 * N),
+      this.#kappaGrid,
+    );
+  }
+
+  /** Runs one epoch: forward + BPTT + records + optimiser step. Returns false when finished. */
+  step(): boolean {
+    if (this.done) return false;
+    const { engine, task, layout } = this.c;
+    const e = this.epoch, p = this.params;
+    const { loss, gradNorm } = this.#evaluate(e);
     const R = this.result;
-    if (!Number.isFinite(loss) || !Number.isFinite(gn)) {
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       R.status = "diverged";
       R.divergedAt = e;
       this.#finish();
       return false;
     }
-    const last = e === this.#end - 1;
-    if (e % this.#every === 0 || last) {
+    if (this.#recorded(e)) {
       const [rec, wn] = this.#recNorms();
       const h = R.history;
       h.epoch.push(e);
       h.loss.push(loss);
       h.accuracy.push(accuracy(task, engine.outputs));
-      h.gradNorm.push(gn);
+      h.gradNorm.push(gradNorm);
       h.recGradNorm.push(rec);
-      if (this.#wn) h.recWeightNorm.push(wn);
-      if (this.#fsc) {
-        const N = model.N;
-        const F = rankOneFlow(
-          p.subarray(0, N),
-          p.subarray(N, 2 * N),
-          p.subarray(2 * N, 3 * N),
-          this.#kgrid,
-        );
-        h.flowSignChanges.push(countSignChanges(F));
-      }
+      if (this.#recordWeightNorm) h.recWeightNorm.push(wn);
+      if (this.#recordSignChanges) h.flowSignChanges.push(countSignChanges(this.#flow()));
     }
-    if (this.#ck.has(e)) R.checkpoints.push({ epoch: e, params: unpackParams(layout, p) });
-    if (this.#st.has(e)) {
+    if (this.#signChangesAt.has(e)) {
+      R.signChanges.push({ epoch: e, count: countSignChanges(this.#flow()) });
+    }
+    if (this.#checkpointAt.has(e)) {
+      R.checkpoints.push({ epoch: e, params: unpackParams(layout, p) });
+    }
+    if (this.#statesAt.has(e)) {
       const tr = engine.trajectory();
       R.states.push({
         epoch: e,
@@ -373,17 +462,8 @@ export class Trainer {
         shape: tr.shape,
       });
     }
-    if (this.#fl.has(e) || (this.#flowEvery > 0 && e % this.#flowEvery === 0)) {
-      const N = model.N;
-      R.flows.push({
-        epoch: e,
-        F: rankOneFlow(
-          p.subarray(0, N),
-          p.subarray(N, 2 * N),
-          p.subarray(2 * N, 3 * N),
-          this.#kgrid,
-        ),
-      });
+    if (this.#flowAt.has(e) || (this.#flowEvery > 0 && e % this.#flowEvery === 0)) {
+      R.flows.push({ epoch: e, F: this.#flow() });
     }
     this.opt.step(p, this.grad, this.options.lr);
     this.epoch++;
@@ -406,23 +486,35 @@ export function train(options: TrainOptions): TrainResult {
 }
 
 /**
- * Trains many independent networks of one shape (same model and task; per run its own seed, lr and
- * optionally other options) in one call, interleaving them epoch by epoch and sharing one engine.
- * Gives exactly the numbers of training each run alone with {@linkcode train}.
+ * Trains many independent networks in one call, interleaving them epoch by epoch; members of one
+ * (model, task) share one compiled engine. Per run its own seed, lr and any other option —
+ * including model settings such as the rank-one confidence c (Fig 8B,
+ * docs/ghost-mechanism.md §3 Figure 8). Gives exactly the numbers of training each run alone with
+ * {@linkcode train}.
  *
  * @param base options shared by all runs
  * @param runs per-run overrides, typically `{ seed, lr }` (seeds × learning rates)
  */
 export function trainEnsemble(
-  base: Omit<TrainOptions, "seed" | "lr"> & Partial<Pick<TrainOptions, "seed" | "lr">>,
+  base:
+    & Omit<TrainOptions, "seed" | "lr" | "model" | "task">
+    & Partial<Pick<TrainOptions, "seed" | "lr" | "model" | "task">>,
   runs: Partial<TrainOptions>[],
 ): TrainResult[] {
   if (!Array.isArray(runs)) throw new TypeError("runs must be an array of per-run options");
-  const shared = compile(base.model, base.task);
-  const trainers = runs.map((r) => {
+  const engines = new Map<string, Compiled>();
+  const trainers = runs.map((r, i) => {
     const o = { ...base, ...r } as TrainOptions;
-    if (r.model !== undefined || r.task !== undefined) {
-      throw new RangeError("runs of an ensemble must share model and task (set them in base)");
+    if (o.model === undefined || o.task === undefined) {
+      throw new TypeError(
+        `run ${i} of the ensemble has no model or task (set them in base or run)`,
+      );
+    }
+    const key = JSON.stringify([o.model, o.task]);
+    let shared = engines.get(key);
+    if (shared === undefined) {
+      shared = compile(o.model, o.task);
+      engines.set(key, shared);
     }
     return new Trainer(o, shared);
   });
@@ -435,8 +527,65 @@ export function trainEnsemble(
 }
 
 /**
+ * The options of a second training phase that continues a finished run (two-phase protocols,
+ * docs/ghost-mechanism.md §3 Figure 8): starts from `previous.final` (parameters, optimiser state
+ * unless `resetOptimizer`, epoch numbering) with `changes` applied, e.g. `{ model: { ...m,
+ * confidence: 0.1 }, epochs: 100 }` (Fig 8B) or `{ readoutL1: 1, epochs: 10_000 }` (Fig 8C).
+ * `params` overrides some parameters (e.g. `{ c: [1] }`, the learnable-confidence variant).
+ *
+ * @throws {RangeError} if the previous run diverged (there is nothing to continue).
+ */
+export function continuation(
+  previous: TrainResult,
+  changes: Partial<Omit<TrainOptions, "init">> & {
+    params?: Record<string, number[]>;
+    resetOptimizer?: boolean;
+  },
+): TrainOptions {
+  if (previous.status !== "ok") {
+    throw new RangeError(
+      `cannot continue a run that ended "${previous.status}" at epoch ${previous.divergedAt}`,
+    );
+  }
+  const { params, resetOptimizer, ...rest } = changes;
+  const base = { ...previous.options };
+  delete base.init;
+  return {
+    ...base,
+    ...rest,
+    init: {
+      params: { ...previous.final.params, ...params },
+      optimizer: resetOptimizer ? undefined : previous.final.optimizer,
+      epoch: previous.final.epoch,
+    },
+  };
+}
+
+/**
+ * Fig 8B's "stuck" classifier (docs/ghost-mechanism.md §3 Figure 8, as the reference plot script
+ * selects runs): the run once had accuracy > 0.5 during the recorded history, but its maximum
+ * accuracy over the epochs `from ≤ e < to` is ≤ 0.5 — it learned something, then fell into the
+ * no-learning zone and stayed there.
+ *
+ * @throws {RangeError} if the history has no epoch in [from, to).
+ */
+export function isStuck(history: History, from: number, to: number): boolean {
+  let everAbove = false, maxWindow = -Infinity, n = 0;
+  for (let i = 0; i < history.epoch.length; i++) {
+    const a = history.accuracy[i];
+    if (a > 0.5 && history.epoch[i] < to) everAbove = true;
+    if (history.epoch[i] >= from && history.epoch[i] < to) {
+      maxWindow = Math.max(maxWindow, a);
+      n++;
+    }
+  }
+  if (n === 0) throw new RangeError(`history has no recorded epoch in [${from}, ${to})`);
+  return everAbove && maxWindow <= 0.5;
+}
+
+/**
  * {@linkcode trainEnsemble} with one plain-data argument, for worker pools and resumable sweeps:
- * `runSweep(TRAIN_MODULE, "trainEnsembleJob", [{ key, arg: { base, runs } }], { file })`.
+ * `runInWorkers(TRAIN_MODULE, "trainEnsembleJob", [{ base, runs }])` (lib/sweep/pool.ts).
  */
 export function trainEnsembleJob(
   arg: { base: Omit<TrainOptions, "seed" | "lr">; runs: Partial<TrainOptions>[] },

@@ -16,6 +16,7 @@
  */
 
 import type { Rng } from "../random.ts";
+import { requireFinite, requireInteger, requireNonNegative, requirePositive } from "../validate.ts";
 
 /** The task names known to the engine. */
 export type TaskName = "delayed-activation" | "dcdt" | "dmts";
@@ -87,16 +88,9 @@ export interface Task {
   spec: Required<DelayedActivationSpec> | Required<WorkingMemorySpec>;
 }
 
-function checkPosInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0) {
-    throw new RangeError(`${name} must be a positive integer, got ${v}`);
-  }
-}
-
 function steps(name: string, ms: number, dt: number, allowZero = false): number {
-  if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
-    throw new RangeError(`${name} must be ${allowZero ? ">= 0" : "> 0"} ms, got ${ms}`);
-  }
+  if (allowZero) requireNonNegative(`${name} (ms)`, ms);
+  else requirePositive(`${name} (ms)`, ms);
   const n = Math.round(ms / dt);
   if (Math.abs(n * dt - ms) > 1e-9 * Math.max(1, ms)) {
     throw new RangeError(`${name} must be a multiple of dtMs=${dt} ms, got ${ms}`);
@@ -123,9 +117,9 @@ export function makeTask(spec: TaskSpec): Task {
 
 function delayedActivation(spec: DelayedActivationSpec): Task {
   const T = spec.T ?? 20;
-  checkPosInt("T", T);
+  requireInteger("T", T, 1);
   const x0 = spec.x0 ?? -0.3;
-  if (!Number.isFinite(x0)) throw new RangeError(`x0 must be finite, got ${x0}`);
+  requireFinite("x0", x0);
   const n = 2 * T;
   const targets = new Float64Array(n);
   for (let t = T; t < n; t++) targets[t] = 1;
@@ -150,7 +144,7 @@ function delayedActivation(spec: DelayedActivationSpec): Task {
 
 function workingMemory(spec: WorkingMemorySpec): Task {
   const dt = spec.dtMs ?? 5;
-  if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`dtMs must be > 0, got ${dt}`);
+  requirePositive("dtMs", dt);
   const full: Required<WorkingMemorySpec> = {
     name: spec.name,
     inputMs: spec.inputMs ?? 10,
@@ -164,13 +158,9 @@ function workingMemory(spec: WorkingMemorySpec): Task {
   const nIn = steps("inputMs", full.inputMs, dt);
   const nDelay = steps("delayMs", full.delayMs, dt, true);
   const nResp = steps("responseMs", full.responseMs, dt);
-  checkPosInt("trialsPerType", full.trialsPerType);
-  if (!(full.noiseSigma >= 0) || !Number.isFinite(full.noiseSigma)) {
-    throw new RangeError(`noiseSigma must be >= 0, got ${full.noiseSigma}`);
-  }
-  if (!(full.rateSigma >= 0) || !Number.isFinite(full.rateSigma)) {
-    throw new RangeError(`rateSigma must be >= 0, got ${full.rateSigma}`);
-  }
+  requireInteger("trialsPerType", full.trialsPerType, 1);
+  requireNonNegative("noiseSigma", full.noiseSigma);
+  requireNonNegative("rateSigma", full.rateSigma);
   const dmts = spec.name === "dmts";
   const types = dmts ? 4 : 2;
   const n = dmts ? 2 * nIn + nDelay + nResp : nIn + nDelay + nResp;
@@ -243,6 +233,19 @@ export function drawEpochNoise(
     const s = task.noiseSigma;
     for (let k = 0; k < noise.length; k++) noise[k] = rng.normal() * s;
   }
+}
+
+/**
+ * The loss of an output that is 0 at every step, lossScale · Σ y² (docs/ghost-mechanism.md §2.1,
+ * §2.5): the loss of the confidently wrong "stuck" state of the sigmoid read-outs (1 for delayed
+ * activation, the fraction of target-1 entries for DMTS, the response fraction for DCDT). The
+ * learning-rate sweeps compare losses with it to call a run failed.
+ */
+export function zeroOutputLoss(spec: TaskSpec): number {
+  const t = makeTask(spec);
+  let s = 0;
+  for (let i = 0; i < t.targets.length; i++) s += t.targets[i] * t.targets[i];
+  return s * t.lossScale;
 }
 
 /**
