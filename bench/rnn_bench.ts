@@ -1,6 +1,6 @@
 /**
  * `deno bench` timings of one training epoch (forward + BPTT + SGD/Adam step) of each RNN model
- * of the ghost paper (ghost spec §2). For the side-by-side PyTorch comparison see
+ * of the ghost paper (docs/ghost-mechanism.md §2). For the side-by-side PyTorch comparison see
  * bench/rnn_compare.ts.
  *
  * Run: `deno bench --allow-read=. bench/rnn_bench.ts`

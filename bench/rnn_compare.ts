@@ -1,6 +1,6 @@
 /**
  * Side-by-side epoch timings: our float64 RNN engine vs PyTorch (bench/rnn_torch.py, Debian's
- * python3-torch) on the same models (ghost spec §2.1, §2.5, issue 3 benchmark). Prints
+ * python3-torch) on the same models (docs/ghost-mechanism.md §2.1, §2.5, issue 3 benchmark). Prints
  * `name: value` lines:
  *
  * - `rank_one_epoch_s` — rank-one RNN, N = 100, delayed activation T = 20 (40 steps), one SGD step;

@@ -170,7 +170,7 @@ Deno.test("blow-up time t*(r) and threshold crossing agree with simulation", () 
     const dt = 1e-3 / Math.sqrt(r) / 10;
     close(eulerCrossingTime(r, { dt, threshold: 10 }) / crossingTime(r, 10), 1, 2e-3, `r=${r}`);
   }
-  // At r = r*, T = 100: t_c = 99.90 vs t* = 100 (spec §1.2); the paper's Δt = 0.1 is within 1 %.
+  // At r = r*, T = 100: t_c = 99.90 vs t* = 100 (docs/ghost-mechanism.md §1.2); the paper's Δt = 0.1 is within 1 %.
   close(crossingTime(rStar(100)), 99.9, 0.001);
   close(eulerCrossingTime(rStar(100)) / 99.9, 1, 0.01);
   assert.equal(crossingTime(-0.1), Infinity);

@@ -1,5 +1,5 @@
 // Hand-written BPTT of every model type and loss vs TF.js autodiff (float32) and central finite
-// differences (float64) — ghost spec §2.1–2.5, issue 3 tests.
+// differences (float64) — docs/ghost-mechanism.md §2.1–2.5, issue 3 tests.
 import assert from "node:assert/strict";
 import { Rng } from "../lib/random.ts";
 import { makeTask, type TaskSpec } from "../lib/tasks/mod.ts";

@@ -1,4 +1,4 @@
-// Latent flow of low-rank RNNs (ghost spec §2.4): SVD basis, exact latent dynamics.
+// Latent flow of low-rank RNNs (docs/ghost-mechanism.md §2.4): SVD basis, exact latent dynamics.
 import assert from "node:assert/strict";
 import { Rng } from "../lib/random.ts";
 import { latentBasis, latentCoordinates, latentFlow, latentFlowGrid } from "../lib/dynamics/mod.ts";

@@ -1,4 +1,4 @@
-// Trial generators (ghost spec §2.1, §2.6).
+// Trial generators (docs/ghost-mechanism.md §2.1, §2.6).
 import assert from "node:assert/strict";
 import { accuracy, drawEpochNoise, makeTask } from "../lib/tasks/mod.ts";
 import { Rng } from "../lib/random.ts";

@@ -1,4 +1,4 @@
-// Engine properties (ghost spec §2, issue 3): exact κ-reduction, optimisers vs a PyTorch reference,
+// Engine properties (docs/ghost-mechanism.md §2, issue 3): exact κ-reduction, optimisers vs a PyTorch reference,
 // ensembles = one-by-one, determinism, divergence, flows, named argument errors.
 import assert from "node:assert/strict";
 import { Rng } from "../lib/random.ts";

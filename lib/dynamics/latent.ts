@@ -1,5 +1,5 @@
 /**
- * Latent (κ-space) flow of low-rank RNNs (ghost spec §2.4 "Latent flow analysis", Fig 4).
+ * Latent (κ-space) flow of low-rank RNNs (docs/ghost-mechanism.md §2.4 "Latent flow analysis", Fig 4).
  *
  * With the row-convention recurrence `rec = r S_l S_r`, the column-convention matrix is
  * W = (S_l S_r)ᵀ. Its thin SVD W = U Σ Vᵀ (rank K) gives M = U diag(Σ) (N×K) and P = Vᵀ (K×N);

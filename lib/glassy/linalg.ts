@@ -1,6 +1,6 @@
 /**
  * Small float64 dense linear algebra for the glassy model: Haar-orthogonal and permutation
- * initialisation (spec §3) and the polar (nearest-orthogonal) projection used to re-orthogonalise
+ * initialisation (docs/glassy-dynamics.md §3) and the polar (nearest-orthogonal) projection used to re-orthogonalise
  * the recurrent matrices M every 200 steps (§4.6, §8: Newton–Schulz iteration instead of an SVD).
  *
  * Matrices are row-major `Float64Array`s with explicit shapes.

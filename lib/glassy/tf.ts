@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js backend selection for the glassy trainer (spec §8). The default is the wasm backend
+ * TensorFlow.js backend selection for the glassy trainer (docs/glassy-dynamics.md §8). The default is the wasm backend
  * (SIMD, single-threaded in Deno), loaded from the installed package's `dist/` folder (no CDN).
  * The pure-JS `cpu` backend is available for comparison (it prints TF.js's Node banner).
  *

@@ -1,6 +1,6 @@
 /**
  * Forward passes and hand-written BPTT of the ghost-paper RNNs in float64 typed arrays
- * (ghost spec §2.1–2.5). Each engine preallocates every buffer it needs for one (model, task)
+ * (docs/ghost-mechanism.md §2.1–2.5). Each engine preallocates every buffer it needs for one (model, task)
  * pair; `run` allocates nothing.
  *
  * Shared conventions: leaky update r_{t+1} = (1 − α) r_t + α tanh(pre_t); loss

@@ -1,5 +1,5 @@
 /**
- * Flow of the rank-one RNN in its latent coordinate (ghost spec §2.1, Fig 3b/3d).
+ * Flow of the rank-one RNN in its latent coordinate (docs/ghost-mechanism.md §2.1, Fig 3b/3d).
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * SIMD (f64x2) WebAssembly version of the C = A Bᵀ kernel (see gemm_wat.ts for the source; the
  * bytes below are `wat2wasm` output of `gemmWat()` from npm `wabt@1.0.39`). Falls back to the
- * JS kernel when WebAssembly SIMD is unavailable (ghost spec §5: speed of the full-rank engine).
+ * JS kernel when WebAssembly SIMD is unavailable (docs/ghost-mechanism.md §5: speed of the full-rank engine).
  *
  * @module
  */

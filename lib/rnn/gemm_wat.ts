@@ -1,6 +1,6 @@
 /**
  * WebAssembly-text source of the SIMD (f64x2) version of {@linkcode gemmABt} used by the
- * full-rank engine (ghost spec §5: speed). `gemm_wasm.ts` holds the compiled bytes
+ * full-rank engine (docs/ghost-mechanism.md §5: speed). `gemm_wasm.ts` holds the compiled bytes
  * (wat2wasm from the npm package `wabt@1.0.39`); regenerate them after editing this generator.
  *
  * Exported function `gemm(aOff, nA, bOff, nB, len, cOff, ldc)` (offsets in float64 elements of

@@ -1,5 +1,5 @@
 /**
- * Small dense kernels for the float64 RNN engine (ghost spec §5: per-op overhead dominates, so the
+ * Small dense kernels for the float64 RNN engine (docs/ghost-mechanism.md §5: per-op overhead dominates, so the
  * engine uses a few register-blocked loops instead of a tensor library).
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The fast float64 RNN engine of the ghost paper (ghost spec §2, §5): rank-one, rank-K, full-rank
+ * The fast float64 RNN engine of the ghost paper (docs/ghost-mechanism.md §2, §5): rank-one, rank-K, full-rank
  * and low-rank leaky tanh RNNs with hand-written BPTT, PyTorch-semantics SGD/Adam, a training loop
  * with per-epoch records, ensembles, and worker-parallel runs.
  *

@@ -1,6 +1,6 @@
 /**
  * Model specifications, flat parameter layouts and initialisations of the ghost-paper RNNs
- * (ghost spec §2.1–2.5). All models are leaky tanh RNNs with α = Δt/τ = 0.5 in the PyTorch
+ * (docs/ghost-mechanism.md §2.1–2.5). All models are leaky tanh RNNs with α = Δt/τ = 0.5 in the PyTorch
  * row-vector convention (`rec = r @ W`).
  *
  * @module

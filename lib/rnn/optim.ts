@@ -1,5 +1,5 @@
 /**
- * Optimisers with PyTorch semantics (ghost spec §2: plain `torch.optim.SGD`, `torch.optim.Adam`)
+ * Optimisers with PyTorch semantics (docs/ghost-mechanism.md §2: plain `torch.optim.SGD`, `torch.optim.Adam`)
  * acting in place on flat float64 parameter vectors.
  *
  * @module

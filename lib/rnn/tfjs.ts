@@ -1,5 +1,5 @@
 /**
- * TF.js (float32, CPU backend) implementation of the same forward passes (ghost spec §2.1–2.5),
+ * TF.js (float32, CPU backend) implementation of the same forward passes (docs/ghost-mechanism.md §2.1–2.5),
  * written in the plain N-dimensional form (no κ-reduction), used as the independent autodiff
  * gradient oracle of the hand-written BPTT in the tests. Not used for training.
  *

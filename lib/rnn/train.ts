@@ -1,5 +1,5 @@
 /**
- * Training loop of the ghost-paper RNNs (ghost spec §2): full-batch gradient steps ("one epoch =
+ * Training loop of the ghost-paper RNNs (docs/ghost-mechanism.md §2): full-batch gradient steps ("one epoch =
  * one step"), per-epoch records (loss, accuracy, gradient and weight norms as each figure defines
  * them), checkpoints, saved trajectories, rank-one flows, divergence detection, and ensembles.
  *

@@ -1,5 +1,5 @@
 /**
- * Trial generators for the ghost-paper RNN experiments (ghost spec §2.1, §2.6).
+ * Trial generators for the ghost-paper RNN experiments (docs/ghost-mechanism.md §2.1, §2.6).
  *
  * - **delayed activation** (§2.1): no input, `T` zeros then `T` ones, fixed initial state x0 = −0.3·1;
  *   loss Σ_t (o_t − y_t)² / T, accuracy = fraction of steps with [(o_t > 0.5) == y_t].
