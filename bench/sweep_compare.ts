@@ -1,27 +1,45 @@
 /**
  * Cost of the Fig 6B rank sweep at paper scale (docs/ghost-mechanism.md §2.3, §3 Figure 6:
  * K ∈ {1, 2, 3, 4, 5, 10, 30, 50, 100} × lr ∈ logspace(−3, 0, 10) × 10 seeds × 500 000 epochs),
- * measured on this machine. For every K: seconds per member-epoch of a batched ensemble of 10
- * networks (`trainEnsemble`, what one sweep job runs) and of the same 10 trained one by one
- * (`train`); their ratio is the batched speed-up. Prints `name: value` lines, ending with
+ * measured on this machine. For every K it times, side by side in this process, seconds per
+ * member-epoch of
+ *
+ * - `batched`: one batched job of 10 networks, `trainEnsemble` (rank-K SGD members run two per
+ *   f64x2 lane in the fused WebAssembly kernel, `lib/rnn/rankk_wasm.ts`);
+ * - `unfused`: the same job with `trainEnsemble(…, { fused: false })`, every epoch on the
+ *   JS-driven engine (the engine before the fused kernel: the "before" number);
+ * - `single`: the 10 networks trained one by one (`Trainer.step`, as `train`).
+ *
+ * Windows of the three alternate (so that load changes hit all of them alike); each number is the
+ * fastest of four windows, in wall-clock time and in process CPU time (CPU time is what a run costs
+ * when it has a core to itself; wall time includes waiting for the shared cores). Prints
+ * `name: value` lines, among them `rank_sweep_batched_speedup_K*` = single / batched and
  *
  *   rank_sweep_paper_estimate_h = Σ_K (s/epoch at K) × 100 runs × 500 000 epochs / cores / 3600
  *
- * (cores = `navigator.hardwareConcurrency`; assumes the sweep's workers scale linearly, and counts
- * every run to the last epoch although diverged runs stop early). Each timing is the fastest of
- * three windows, because the machine is shared.
+ * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). cores = `navigator.hardwareConcurrency`;
+ * the estimate assumes the sweep's workers scale linearly, and counts every run to the last epoch
+ * although diverged runs stop early. Also prints the load average before and after.
  *
- * Run: `deno run --allow-read=. bench/sweep_compare.ts [--seconds 0.5]` (also run by `deno task bench`)
+ * Run: `deno run --allow-read=. --allow-sys bench/sweep_compare.ts [--seconds 0.5] [--ks 1,100]`
+ * (also run by `deno task bench`)
  *
  * @module
  */
 
+import process from "node:process";
 import { trainEnsemble, Trainer, type TrainOptions } from "../lib/rnn/mod.ts";
+import { rankKKernelAvailable } from "../lib/rnn/rankk_wasm.ts";
 import { FIG6B_LRS, FIG6B_RANKS, sweep } from "../lib/experiments/fig6b_rank.ts";
 
-const i = Deno.args.indexOf("--seconds");
-const WINDOW = i >= 0 ? Number(Deno.args[i + 1]) : 0.5;
+const arg = (name: string) => {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+};
+const WINDOW = Number(arg("--seconds") ?? 0.5);
+const KS = arg("--ks")?.split(",").map(Number) ?? FIG6B_RANKS;
 const MEMBERS = 10;
+const WINDOWS = 4;
 const cfg = sweep.config("paper");
 const PAPER_EPOCHS = cfg.epochs as number;
 const RUNS_PER_K = sweep.points("paper").filter((p) => p.K === FIG6B_RANKS[0]).length;
@@ -37,44 +55,88 @@ function options(K: number, j: number, epochs: number): TrainOptions {
   };
 }
 
-/** Fastest of three windows: seconds per member-epoch of `f(epochs)` training MEMBERS networks. */
-function perEpoch(f: (epochs: number) => void): number {
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function loadavg(): string {
+  try {
+    return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+  } catch {
+    return "unavailable (needs --allow-sys)";
+  }
+}
+
+type Variant = (epochs: number) => void;
+
+/** Epochs per window so that one call of f takes at least WINDOW/4 s. */
+function calibrate(f: Variant): number {
   let epochs = 20;
   for (;;) {
     const t0 = performance.now();
     f(epochs);
-    const s = (performance.now() - t0) / 1000;
-    if (s > WINDOW / 4) break;
+    if ((performance.now() - t0) / 1000 > WINDOW / 4) return epochs;
     epochs *= 4;
   }
-  let best = Infinity;
-  for (let w = 0; w < 3; w++) {
-    const t0 = performance.now();
-    f(epochs);
-    best = Math.min(best, (performance.now() - t0) / 1000 / (epochs * MEMBERS));
+}
+
+/** Fastest of WINDOWS alternating windows: seconds per member-epoch (wall, CPU) per variant. */
+function timeSideBySide(variants: Record<string, Variant>) {
+  const epochs = Object.fromEntries(Object.entries(variants).map(([k, f]) => [k, calibrate(f)]));
+  const best = Object.fromEntries(
+    Object.keys(variants).map((k) => [k, { wall: Infinity, cpu: Infinity }]),
+  );
+  for (let w = 0; w < WINDOWS; w++) {
+    for (const [k, f] of Object.entries(variants)) {
+      const t0 = performance.now(), c0 = cpuSeconds();
+      f(epochs[k]);
+      const n = epochs[k] * MEMBERS;
+      best[k].wall = Math.min(best[k].wall, (performance.now() - t0) / 1000 / n);
+      best[k].cpu = Math.min(best[k].cpu, (cpuSeconds() - c0) / n);
+    }
   }
   return best;
 }
 
 const cores = Math.max(1, navigator.hardwareConcurrency ?? 1);
-let total = 0;
-for (const K of FIG6B_RANKS) {
-  const batched = perEpoch((e) => {
-    trainEnsemble({ epochs: e }, Array.from({ length: MEMBERS }, (_, j) => options(K, j, e)));
+const hours = (s: number) => (s * RUNS_PER_K * PAPER_EPOCHS / cores / 3600).toFixed(1);
+console.log(`rank_sweep_loadavg_start: ${loadavg()}`);
+console.log(`rank_sweep_fused_kernel: ${rankKKernelAvailable()}`);
+const total = { batched: 0, unfused: 0, batchedCpu: 0, unfusedCpu: 0 };
+for (const K of KS) {
+  const job = (e: number) => Array.from({ length: MEMBERS }, (_, j) => options(K, j, e));
+  const t = timeSideBySide({
+    batched: (e) => void trainEnsemble({ epochs: e }, job(e)),
+    unfused: (e) => void trainEnsemble({ epochs: e }, job(e), { fused: false }),
+    single: (e) => {
+      for (let j = 0; j < MEMBERS; j++) {
+        const tr = new Trainer(options(K, j, e));
+        while (tr.step()) { /* run */ }
+      }
+    },
   });
-  const single = perEpoch((e) => {
-    for (let j = 0; j < MEMBERS; j++) {
-      const t = new Trainer(options(K, j, e));
-      while (t.step()) { /* run */ }
-    }
-  });
-  total += batched;
-  console.log(`rank_sweep_epoch_s_K${K}: ${batched.toExponential(2)}`);
-  console.log(`rank_sweep_batched_speedup_K${K}: ${(single / batched).toFixed(2)}`);
+  total.batched += t.batched.wall;
+  total.unfused += t.unfused.wall;
+  total.batchedCpu += t.batched.cpu;
+  total.unfusedCpu += t.unfused.cpu;
+  console.log(`rank_sweep_epoch_s_K${K}: ${t.batched.wall.toExponential(2)}`);
+  console.log(`rank_sweep_epoch_s_unfused_K${K}: ${t.unfused.wall.toExponential(2)}`);
+  console.log(`rank_sweep_epoch_s_single_K${K}: ${t.single.wall.toExponential(2)}`);
+  console.log(`rank_sweep_epoch_cpu_s_K${K}: ${t.batched.cpu.toExponential(2)}`);
+  console.log(`rank_sweep_epoch_cpu_s_unfused_K${K}: ${t.unfused.cpu.toExponential(2)}`);
+  console.log(`rank_sweep_batched_speedup_K${K}: ${(t.single.wall / t.batched.wall).toFixed(2)}`);
+  console.log(
+    `rank_sweep_batched_speedup_cpu_K${K}: ${(t.single.cpu / t.batched.cpu).toFixed(2)}`,
+  );
 }
 console.log(`rank_sweep_runs_per_K: ${RUNS_PER_K}`);
 console.log(`rank_sweep_paper_epochs: ${PAPER_EPOCHS}`);
 console.log(`rank_sweep_cores: ${cores}`);
-console.log(
-  `rank_sweep_paper_estimate_h: ${(total * RUNS_PER_K * PAPER_EPOCHS / cores / 3600).toFixed(1)}`,
-);
+if (KS.length === FIG6B_RANKS.length) {
+  console.log(`rank_sweep_paper_estimate_unfused_h: ${hours(total.unfused)}`);
+  console.log(`rank_sweep_paper_estimate_cpu_h: ${hours(total.batchedCpu)}`);
+  console.log(`rank_sweep_paper_estimate_unfused_cpu_h: ${hours(total.unfusedCpu)}`);
+  console.log(`rank_sweep_paper_estimate_h: ${hours(total.batched)}`);
+}
+console.log(`rank_sweep_loadavg_end: ${loadavg()}`);

@@ -12,7 +12,7 @@
 export type Scale = "quick" | "paper";
 
 /** Name of the environment variable that selects the scale. */
-export const SCALE_ENV = "GHOSTLAB_SCALE";
+const SCALE_ENV = "GHOSTLAB_SCALE";
 
 /**
  * The scale selected by `GHOSTLAB_SCALE` (default `"quick"`).

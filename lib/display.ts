@@ -41,7 +41,7 @@ function jupyter(): Jupyter | null {
 }
 
 /** Whether this code runs inside the Deno Jupyter kernel. */
-export function inKernel(): boolean {
+function inKernel(): boolean {
   return jupyter() !== null;
 }
 

@@ -47,7 +47,7 @@ export function notImplemented(id: string): never {
 }
 
 /** `Name: message` of anything thrown. */
-export function errorText(e: unknown): string {
+function errorText(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return `thrown value: ${String(e)}`;
 }

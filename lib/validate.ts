@@ -47,6 +47,20 @@ export function requireFiniteArray(name: string, a: ArrayLike<number>, nonEmpty 
 }
 
 /**
+ * Throws unless `a` is a non-empty array of finite numbers whose length is a multiple of `dim`
+ * (states stored row-major, count×dim); returns the count.
+ */
+export function requireRows(name: string, a: ArrayLike<number>, dim: number): number {
+  requireFiniteArray(name, a);
+  if (a.length % dim !== 0) {
+    throw new RangeError(
+      `${name} must be row-major count×dim (dim = ${dim}), got length ${a.length}`,
+    );
+  }
+  return a.length / dim;
+}
+
+/**
  * Throws unless `a` is an array of exactly `n` finite numbers; `what` describes the expected
  * shape in the message (e.g. "N×K", "dim").
  */

@@ -13,7 +13,7 @@ import {
   type TimingStudyConfig,
   type TimingSummary,
 } from "../lib/experiments/ghost_timing.ts";
-import { configHash, readResultFile, resultsPath, roundDeep } from "../lib/glassy/experiments.ts";
+import { configHash, readResultFile, resultsPath, roundDeep } from "../lib/sweep/results.ts";
 import { fig4Options, latentSlowPoints, latentSystem } from "../lib/experiments/fig4.ts";
 import { train } from "../lib/rnn/mod.ts";
 

@@ -8,9 +8,14 @@
  * at once, and maps every diagnostic back to `notebook, code cell N, line L`. `Deno.jupyter` is
  * typed by Deno's own declarations. The temporary files are removed afterwards.
  *
+ * It also refuses a code cell that leaves a value as its result ({@linkcode cellResultProblem}):
+ * the kernel shows such a value as the cell's output and, during Run All, sometimes under the next
+ * cell (README, "Outputs under the wrong cell"), so notebooks output only through lib/display.ts.
+ *
  * @module
  */
 
+import { parse } from "@babel/parser";
 import { notebooksIn, ROOT } from "./prereq.ts";
 
 /** Where each cell landed in the generated file. */
@@ -106,11 +111,13 @@ export async function checkNotebooks(
   }
   if (notebooks.length === 0) return { ok: true, diagnostics: [], output: "no notebooks to check" };
   const files: CheckFile[] = [];
+  const cellResults: Diagnostic[] = [];
   try {
     for (const nbPath of notebooks) {
       const abs = nbPath.startsWith("/") ? nbPath : `${Deno.cwd()}/${nbPath}`;
       const nb = JSON.parse(await Deno.readTextFile(abs)) as Nb;
       const { source, spans } = notebookSource(nb);
+      cellResults.push(...resultProblems(nbPath, nb));
       const file = checkFileName(abs);
       await Deno.writeTextFile(file, source);
       files.push({ notebook: nbPath, file, spans });
@@ -126,7 +133,12 @@ export async function checkNotebooks(
     const dec = new TextDecoder();
     const raw = (dec.decode(out.stdout) + dec.decode(out.stderr))
       .split("\n").filter((l) => !/^(Check|Download) /.test(l)).join("\n");
-    const { text, diagnostics } = mapOutput(raw, files);
+    const mapped = mapOutput(raw, files);
+    const diagnostics = [...mapped.diagnostics, ...cellResults];
+    const text = [
+      mapped.text,
+      ...cellResults.map((d) => `${d.notebook}, code cell ${d.cell}, line ${d.line}: ${d.message}`),
+    ].filter((t) => t.trim()).join("\n");
     if (/No matching files found/.test(raw)) {
       // deno check silently skips files in folders deno.json excludes (e.g. build/).
       return {
@@ -136,10 +148,172 @@ export async function checkNotebooks(
           "(e.g. build/) and cannot be type-checked there",
       };
     }
-    return { ok: out.code === 0, diagnostics, output: text.trim() };
+    return { ok: out.code === 0 && cellResults.length === 0, diagnostics, output: text.trim() };
   } finally {
     for (const f of files) await Deno.remove(f.file).catch(() => {});
   }
+}
+
+type Node = { type: string; [k: string]: unknown };
+
+/** Awaited calls whose value is `undefined`: the display helpers of lib/display.ts and award. */
+const VOID_CALLS = new Set(["show", "award", "update", "done"]);
+
+/**
+ * Where a statement list's completion value comes from, as the kernel evaluates a cell (ECMAScript
+ * completion values: declarations and empty statements leave the previous value): `value` — a
+ * statement that may produce a value other than `undefined`; `clean` — one that produces none;
+ * `empty` — nothing (look further up).
+ */
+function completion(
+  body: Node[],
+  voidFns: Set<string> = new Set(),
+): { kind: "value" | "clean" | "empty"; node?: Node } {
+  for (let i = body.length - 1; i >= 0; i--) {
+    const r = statementCompletion(body[i], voidFns);
+    if (r.kind !== "empty") return r;
+  }
+  return { kind: "empty" };
+}
+
+function statementCompletion(
+  s: Node,
+  voidFns: Set<string>,
+): { kind: "value" | "clean" | "empty"; node?: Node } {
+  const worst = (...parts: ({ kind: "value" | "clean" | "empty"; node?: Node })[]) =>
+    parts.find((p) => p.kind === "value") ?? { kind: "clean" as const };
+  const list = (n: unknown): Node[] =>
+    n == null
+      ? []
+      : (n as Node).type === "BlockStatement"
+      ? (n as { body: Node[] }).body
+      : [n as Node];
+  switch (s.type) {
+    case "ExpressionStatement": {
+      const e = s.expression as Node;
+      if (e.type === "AwaitExpression") {
+        const call = e.argument as Node;
+        const callee = call.type === "CallExpression" ? call.callee as Node : null;
+        const name = callee?.type === "Identifier"
+          ? callee.name
+          : callee?.type === "MemberExpression"
+          ? (callee.property as Node).name
+          : null;
+        if (typeof name === "string" && VOID_CALLS.has(name)) return { kind: "clean" };
+        if (callee?.type === "Identifier" && voidFns.has(callee.name as string)) {
+          return { kind: "clean" };
+        }
+      }
+      if (e.type === "UnaryExpression" && e.operator === "void") return { kind: "clean" };
+      return { kind: "value", node: s };
+    }
+    case "BlockStatement":
+      return completion(s.body as Node[], voidFns);
+    case "IfStatement":
+      return worst(
+        completion(list(s.consequent), voidFns),
+        completion(list(s.alternate), voidFns),
+      );
+    case "ForStatement":
+    case "ForOfStatement":
+    case "ForInStatement":
+    case "WhileStatement":
+    case "DoWhileStatement":
+      return worst(completion(list(s.body), voidFns));
+    case "TryStatement":
+      return worst(
+        completion(list(s.block), voidFns),
+        completion(list((s.handler as { body?: unknown } | null)?.body), voidFns),
+      );
+    case "VariableDeclaration":
+    case "FunctionDeclaration":
+    case "ClassDeclaration":
+    case "EmptyStatement":
+    case "ImportDeclaration":
+    case "ExportNamedDeclaration":
+    case "TSTypeAliasDeclaration":
+    case "TSInterfaceDeclaration":
+    case "TSEnumDeclaration":
+    case "TSModuleDeclaration":
+    case "TSDeclareFunction":
+      return { kind: "empty" };
+    default:
+      return { kind: "clean" };
+  }
+}
+
+/** True when a function body returns no value (no `return expr` outside nested functions). */
+function returnsNothing(fn: Node): boolean {
+  const seen = (n: unknown, top: boolean): boolean => {
+    if (!n || typeof n !== "object") return false;
+    if (Array.isArray(n)) return n.some((x) => seen(x, top));
+    const node = n as Node;
+    if (!top && /Function/.test(node.type)) return false;
+    if (node.type === "ReturnStatement" && node.argument) return true;
+    return Object.entries(node).some(([k, v]) =>
+      k !== "loc" && k !== "start" && k !== "end" && seen(v, false)
+    );
+  };
+  const body = fn.body as Node;
+  return body?.type === "BlockStatement" && !seen(body, true);
+}
+
+/** Names of the cell's top-level functions (declarations or `const f = … =>`) that return nothing. */
+function voidFunctions(body: Node[]): Set<string> {
+  const names = new Set<string>();
+  for (const s of body) {
+    if (s.type === "FunctionDeclaration" && returnsNothing(s)) {
+      names.add((s.id as Node).name as string);
+    }
+    if (s.type !== "VariableDeclaration") continue;
+    for (const d of s.declarations as Node[]) {
+      const init = d.init as Node | null;
+      if (init && /FunctionExpression$/.test(init.type) && returnsNothing(init)) {
+        names.add((d.id as Node).name as string);
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Why a code cell's source leaves a value as its result (its last value-producing statement is an
+ * expression other than an awaited `show`/`award`/progress call), with the 1-based line of that
+ * statement; `null` when it leaves none. Sources that do not parse are left to the type-check.
+ */
+export function cellResultProblem(src: string): { line: number; message: string } | null {
+  let body: Node[];
+  try {
+    body = parse(src, {
+      sourceType: "module",
+      plugins: ["typescript"],
+      allowAwaitOutsideFunction: true,
+    }).program.body as unknown as Node[];
+  } catch {
+    return null;
+  }
+  const r = completion(body, voidFunctions(body));
+  if (r.kind !== "value") return null;
+  const line = (r.node?.loc as { start: { line: number } } | undefined)?.start.line ?? 1;
+  return {
+    line,
+    message: "the cell leaves a value as its result (the kernel shows it, during Run All " +
+      "sometimes under the next cell): output only through lib/display.ts, and end the cell " +
+      "with a declaration, an awaited show(…), or `void` the expression",
+  };
+}
+
+/** {@linkcode cellResultProblem} for every code cell of a notebook. */
+export function resultProblems(notebook: string, nb: Nb): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let cell = 0;
+  for (const c of nb.cells) {
+    if (c.cell_type !== "code") continue;
+    cell++;
+    const p = cellResultProblem(Array.isArray(c.source) ? c.source.join("") : c.source);
+    if (p) out.push({ notebook, cell, line: p.line, column: null, message: p.message });
+  }
+  return out;
 }
 
 /** Rewrites `file:///…/.name.nbcheck.ts:L:C` positions to notebook cells and collects them. */

@@ -16,12 +16,7 @@ import {
   type TimingStudyConfig,
   type TimingSummary,
 } from "../lib/experiments/ghost_timing.ts";
-import {
-  configHash,
-  readResultFile,
-  resultsPath,
-  writeResultFile,
-} from "../lib/glassy/experiments.ts";
+import { configHash, readResultFile, resultsPath, writeResultFile } from "../lib/sweep/results.ts";
 
 const PRODUCED_BY = "deno task ghost:timing";
 

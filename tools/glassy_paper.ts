@@ -1,6 +1,6 @@
 /**
  * `deno task glassy:paper [--part learning|aging|all] [--minutes M] [--chunk N]` — produces the
- * paper-scale glassy results (spec `glassy-dynamics.md` §5–7) under `data/results/`:
+ * paper-scale glassy results (docs/glassy-dynamics.md §5–7) under `data/results/`:
  *
  * - `data/results/glassy-learning.json`: learning curves over the (d, w) grid of
  *   {@linkcode PAPER_LEARNING};
@@ -20,22 +20,27 @@
 import {
   type AgingConfig,
   type AgingResult,
-  canonicalJson,
   type LearningCurve,
   loadJsbChorales,
   prepareChoraleData,
-  readResultFile,
   runAging,
   runLearningCurve,
   type TrainConfig,
-  writeResultFile,
 } from "../lib/glassy/mod.ts";
+import type { EngineName } from "../lib/glassy/engine.ts";
+import { canonicalJson, readResultFile, writeResultFile } from "../lib/sweep/results.ts";
 import { PAPER_AGING, PAPER_DATA, PAPER_LEARNING } from "../lib/glassy/paper.ts";
 
 const LEARNING_FILE = "data/results/glassy-learning.json";
 const AGING_FILE = "data/results/glassy-aging.json";
 const CACHE = "data/cache/glassy";
 const COMMAND = "deno task glassy:paper";
+/**
+ * The engine every run of these files is computed with, recorded in the files (`results.engine`):
+ * float32 engines agree to rounding, but rounding differences grow over thousands of SGD steps,
+ * so a record can only be recomputed exactly with the engine that wrote it.
+ */
+const ENGINE: EngineName = "simd";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(name);
@@ -78,8 +83,11 @@ async function learning(): Promise<boolean> {
     LEARNING_FILE,
   );
   const sameConfig = prev && canonicalJson(prev.config) === canonicalJson(PAPER_LEARNING);
+  // runs written by another engine (files without `engine` predate the simd engine: tfjs-wasm)
+  // are recomputed from step 0, so that every record of the file comes from one engine
+  const sameEngine = (prev?.results as { engine?: string } | undefined)?.engine === ENGINE;
   const runs = new Map<string, LearningCurve>(
-    sameConfig ? prev!.results.runs.map((r) => [key(r.config), r]) : [],
+    sameConfig && sameEngine ? prev!.results.runs.map((r) => [key(r.config), r]) : [],
   );
   const order = PAPER_LEARNING.grid.flatMap((g) =>
     g.widths.map((w) => ({ depth: g.depth, width: w }))
@@ -87,7 +95,13 @@ async function learning(): Promise<boolean> {
   const write = async () => {
     const list = order.map((o) => runs.get(key(o))).filter((r) => r !== undefined);
     const partial = order.some((o) => (runs.get(key(o))?.done ?? 0) < PAPER_LEARNING.steps);
-    await writeResultFile(LEARNING_FILE, COMMAND, PAPER_LEARNING, { runs: list }, partial);
+    await writeResultFile(
+      LEARNING_FILE,
+      COMMAND,
+      PAPER_LEARNING,
+      { runs: list, engine: ENGINE },
+      partial,
+    );
     return partial;
   };
   for (const o of order) {
@@ -101,6 +115,7 @@ async function learning(): Promise<boolean> {
         checkpoint: ckpt,
         checkpointEvery: chunk,
         shouldStop,
+        engine: ENGINE,
       });
       runs.set(key(o), { ...curve, steps: PAPER_LEARNING.steps });
       console.log(
@@ -117,14 +132,21 @@ async function learning(): Promise<boolean> {
 async function aging(): Promise<boolean> {
   const prev = await readResultFile<typeof PAPER_AGING, { runs: AgingResult[] }>(AGING_FILE);
   const sameConfig = prev && canonicalJson(prev.config) === canonicalJson(PAPER_AGING);
+  const sameEngine = (prev?.results as { engine?: string } | undefined)?.engine === ENGINE;
   const runs = new Map<number, AgingResult>(
-    sameConfig ? prev!.results.runs.map((r) => [r.config.train.width, r]) : [],
+    sameConfig && sameEngine ? prev!.results.runs.map((r) => [r.config.train.width, r]) : [],
   );
   const total = Math.max(...PAPER_AGING.waitSteps.map((w) => w * (1 + PAPER_AGING.agingFactor)));
   const write = async () => {
     const list = PAPER_AGING.widths.map((w) => runs.get(w)).filter((r) => r !== undefined);
     const partial = PAPER_AGING.widths.some((w) => (runs.get(w)?.done ?? 0) < total);
-    await writeResultFile(AGING_FILE, COMMAND, PAPER_AGING, { runs: list }, partial);
+    await writeResultFile(
+      AGING_FILE,
+      COMMAND,
+      PAPER_AGING,
+      { runs: list, engine: ENGINE },
+      partial,
+    );
     return partial;
   };
   for (const width of PAPER_AGING.widths) {
@@ -143,6 +165,7 @@ async function aging(): Promise<boolean> {
         checkpointEvery: chunk,
         untilStep: Math.min(total, (runs.get(width)?.done ?? 0) + chunk),
         shouldStop,
+        engine: ENGINE,
       });
       runs.set(width, res);
       console.log(`glassy:paper aging w=${width} step ${res.done}/${total}`);

@@ -6,6 +6,7 @@
  * deno task sweep list
  * deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k] [--batch n]
  *                        [--file path] [--set name=value]... [--discard-stale] [--module path]
+ *                        [--checkpoint-seconds s]
  * deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
  * deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
  * ```
@@ -15,7 +16,9 @@
  * byte-identical to a single-machine run. `--module` runs a sweep declared in any module that
  * exports it as `sweep` (your own networks). Progress (runs done, rate, ETA) is one updating line
  * on a terminal and one line a minute in logs (Slurm). Exit status 2 for a bad command line or
- * sweep config (reported before any run starts), 130 when interrupted (finished runs are kept).
+ * sweep config (reported before any run starts), 130 when interrupted (finished runs are kept;
+ * long runs that save their state — `lib/sweep/checkpoint.ts`, every `--checkpoint-seconds`,
+ * default 60 — continue from their last save).
  *
  * @module
  */
@@ -38,6 +41,7 @@ const USAGE = `usage:
   deno task sweep list
   deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k] [--batch n]
                          [--file path] [--set name=value]... [--discard-stale] [--module path]
+                         [--checkpoint-seconds s]
   deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
   deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]`;
 
@@ -50,6 +54,7 @@ interface Args {
   batch?: number;
   file?: string;
   module?: string;
+  checkpointSeconds?: number;
   set: Record<string, unknown>;
   discardStale: boolean;
 }
@@ -62,6 +67,7 @@ const FLAGS_WITH_VALUE = [
   "--file",
   "--set",
   "--module",
+  "--checkpoint-seconds",
 ];
 
 function positiveInt(flag: string, v: string): number {
@@ -117,6 +123,14 @@ export function parseArgs(argv: string[]): Args {
       case "--module":
         a.module = v;
         break;
+      case "--checkpoint-seconds": {
+        const s = Number(v);
+        if (v.trim() === "" || !(s >= 0)) {
+          throw new SweepConfigError(`--checkpoint-seconds must be a number >= 0, got "${v}"`);
+        }
+        a.checkpointSeconds = s;
+        break;
+      }
       case "--set": {
         const k = v.indexOf("=");
         if (k <= 0) throw new SweepConfigError(`--set needs name=value, got "${v}"`);
@@ -239,6 +253,9 @@ async function main(argv: string[]): Promise<number> {
         l.complete ? " (complete)" : " (partial)"
       }, ${l.stale} stale record(s), ${fmtSeconds(l.seconds)} of run time`,
     );
+    for (const p of l.inProgress) {
+      console.log(`  in progress: ${p.key} at ${p.done}/${p.total} ${p.unit}`);
+    }
     return 0;
   }
   if (a.command === "merge") {
@@ -272,6 +289,8 @@ async function main(argv: string[]): Promise<number> {
     batchSize: a.batch,
     overrides: a.set,
     discardStale: a.discardStale,
+    checkpointSeconds: a.checkpointSeconds,
+    logCheckpoints: true,
     onProgress: progressBar(label),
   });
   console.log(

@@ -11,6 +11,7 @@
 
 import wabt from "wabt";
 import { gemmWat } from "../lib/rnn/gemm_wat.ts";
+import { rankKWat } from "../lib/rnn/rankk_wat.ts";
 
 /** One WebAssembly kernel: its WAT generator and the module holding the committed bytes. */
 export interface WasmKernel {
@@ -25,6 +26,7 @@ export interface WasmKernel {
 /** The kernels this project ships as WebAssembly (add a row per new `*_wat.ts` / `*_wasm.ts` pair). */
 export const KERNELS: WasmKernel[] = [
   { name: "rnn gemm (f64x2)", wat: gemmWat, target: "lib/rnn/gemm_wasm.ts" },
+  { name: "rank-K pair epochs (f64x2)", wat: rankKWat, target: "lib/rnn/rankk_wasm.ts" },
 ];
 
 const B64_RE = /const WASM_B64 =\s*"([A-Za-z0-9+/=]*)";/;

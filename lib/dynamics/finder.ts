@@ -9,11 +9,11 @@
 import { CholeskyDecomposition, LuDecomposition, Matrix } from "ml-matrix";
 import type { Rng } from "../random.ts";
 import {
-  requireFiniteArray,
   requireInteger,
   requireLength,
   requireNonNegative,
   requirePositive,
+  requireRows,
 } from "../validate.ts";
 import { column, spectrum, symmetricEigenvalues } from "./spectrum.ts";
 import { addGram, type DynamicalSystem, speedHessian } from "./system.ts";
@@ -156,14 +156,7 @@ function resolveOptions(dim: number, o: FindOptions): Resolved {
   }
   if (!(r.maxSpeed > 0)) throw new RangeError(`opts.maxSpeed must be > 0, got ${r.maxSpeed}`);
   if (r.outlierDistance !== undefined) requirePositive("opts.outlierDistance", r.outlierDistance);
-  if (r.visited !== undefined) {
-    requireFiniteArray("opts.visited", r.visited);
-    if (r.visited.length % dim !== 0) {
-      throw new RangeError(
-        `opts.visited must be row-major count×dim (dim = ${dim}), got length ${r.visited.length}`,
-      );
-    }
-  }
+  if (r.visited !== undefined) requireRows("opts.visited", r.visited, dim);
   return r;
 }
 
@@ -196,13 +189,7 @@ export function sampleStarts(
   requireInteger("dim", dim, 1);
   requireInteger("n", n, 1);
   requireNonNegative("jitter", jitter);
-  requireFiniteArray("states", states);
-  if (states.length % dim !== 0) {
-    throw new RangeError(
-      `states must be row-major count×dim (dim = ${dim}), got length ${states.length}`,
-    );
-  }
-  const count = states.length / dim;
+  const count = requireRows("states", states, dim);
   const idx = n <= count
     ? rng.choice(count, n)
     : Int32Array.from({ length: n }, () => rng.int(count));
@@ -233,13 +220,7 @@ export function findSlowPoints(
   const t0 = performance.now();
   const dim = system.dim;
   const o = resolveOptions(dim, opts);
-  requireFiniteArray("starts", starts);
-  if (starts.length % dim !== 0) {
-    throw new RangeError(
-      `starts must be row-major count×dim (dim = ${dim}), got length ${starts.length}`,
-    );
-  }
-  const nStarts = starts.length / dim;
+  const nStarts = requireRows("starts", starts, dim);
   const candidates: Candidate[] = [];
   let iterations = 0;
   const finals: Candidate[] = []; // distinct converged candidates, for merging

@@ -5,7 +5,7 @@
  */
 
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
-import { requireFiniteArray, requireInteger } from "../validate.ts";
+import { requireInteger, requireRows } from "../validate.ts";
 
 /** A fitted PCA: x ↦ (x − mean) Cᵀ. */
 export interface Pca {
@@ -34,13 +34,7 @@ export interface Pca {
  */
 export function pca(states: ArrayLike<number>, dim: number, k: number): Pca {
   requireInteger("dim", dim, 1);
-  requireFiniteArray("states", states);
-  if (states.length % dim !== 0) {
-    throw new RangeError(
-      `states must be row-major count×dim (dim = ${dim}), got length ${states.length}`,
-    );
-  }
-  const count = states.length / dim;
+  const count = requireRows("states", states, dim);
   if (count < 2) throw new RangeError(`pca needs at least 2 states, got ${count}`);
   requireInteger("k", k, 1);
   if (k > dim) throw new RangeError(`k must be an integer in [1, dim = ${dim}], got ${k}`);

@@ -34,7 +34,7 @@ export interface SpeedMapOptions {
   logSpeedRange?: [number, number];
   /** Trajectories to overlay (2-D states). */
   trajectories?: PlotTrajectory[];
-  /** Slow points to mark by class (symbols and colours of {@linkcode SLOW_POINT_STYLE}). */
+  /** Slow points to mark by class (one marker symbol and colour per class). */
   points?: SlowPoint[];
   /**
    * Read-out decision regions: Z(x) = w·x + b0 shaded between consecutive `levels`
@@ -46,7 +46,7 @@ export interface SpeedMapOptions {
 }
 
 /** Marker symbol and colour for each slow-point class. */
-export const SLOW_POINT_STYLE: Record<SlowPoint["kind"], { symbol: string; color: string }> = {
+const SLOW_POINT_STYLE: Record<SlowPoint["kind"], { symbol: string; color: string }> = {
   stable: { symbol: "circle", color: "black" },
   unstable: { symbol: "circle-open", color: "black" },
   saddle: { symbol: "x", color: "purple" },

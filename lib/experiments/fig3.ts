@@ -22,7 +22,7 @@ import { requireInteger, requirePositive } from "../validate.ts";
 import { type PathBottleneck, pathBottleneck } from "./ghost_timing.ts";
 
 /** The delayed-activation task of Fig 3 (T = 20, x0 = −0.3; §2.1). */
-export const FIG3_TASK = { name: "delayed-activation", T: 20 } as const;
+const FIG3_TASK = { name: "delayed-activation", T: 20 } as const;
 
 /** Options of a Fig 3 rank-one run (seed 40 as in the reference code, §2.1). */
 export function fig3Options(
@@ -123,7 +123,7 @@ export function largestJump(res: TrainResult): { epoch: number; rise: number } {
  * The epoch e ≥ `from` after which the recurrent gradient norm collapses most in one step
  * (largest log10(‖∇W‖_e / ‖∇W‖_{e+1}); the Fig 7 saturation jump), recorded every epoch.
  */
-export function largestCollapse(res: TrainResult, from = 100): { epoch: number; decades: number } {
+function largestCollapse(res: TrainResult, from = 100): { epoch: number; decades: number } {
   const h = res.history, g = h.recGradNorm;
   let best = -Infinity, at = -1;
   for (let i = 0; i + 1 < g.length; i++) {
@@ -203,7 +203,7 @@ export function seedStatistics(
  * The Fig 7 DMTS sweep setting (docs/ghost-mechanism.md §2.5): full rank, no noise, r0 = 0, one
  * trial per type, stimulus 30 ms, delay 80 ms, response 50 ms, SGD.
  */
-export function fig7Options(
+function fig7Options(
   p: { seed: number; lr: number; epochs: number; states?: number[] },
 ): TrainOptions {
   return {
@@ -230,7 +230,7 @@ export interface SaturationSnapshot {
 /**
  * The Fig 7 saturation analysis (docs/ghost-mechanism.md §2.5, §3 Fig 7): trains the DMTS network,
  * finds the epoch J (≥ `from`, default 100) after which ‖∇W‖ collapses most in one step
- * ({@linkcode largestCollapse}), re-runs it (deterministic) saving epochs J − 1, J and J + 1, and
+ * (`largestCollapse`), re-runs it (deterministic) saving epochs J − 1, J and J + 1, and
  * returns the rates and outputs of one trial at each.
  */
 export function saturationAnalysis(

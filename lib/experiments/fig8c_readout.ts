@@ -32,7 +32,7 @@ export interface Fig8cSummary {
 export const FIG8C_BOUNDS: (number | null)[] = [0.1, 0.5, 1, 3, null];
 
 /** The DCDT task of the Fig 8C intervention (§2.5). */
-export const FIG8C_TASK: WorkingMemorySpec = {
+const FIG8C_TASK: WorkingMemorySpec = {
   name: "dcdt",
   inputMs: 10,
   delayMs: 50,

@@ -1,5 +1,5 @@
 /**
- * The figure protocols of the ghost paper's RNN sweeps (docs/ghost-mechanism.md §3 Figures 6–8),
+ * The figure protocols of the ghost paper's RNN sweeps (docs/ghost-mechanism.md §3 Figures 4–8),
  * one module per sweep, each exporting its {@linkcode SweepDefinition} as `sweep`. `SWEEPS` maps
  * every sweep name to its module URL so the sweep CLI and its workers can load any sweep by name; notebooks import a
  * protocol's helpers from its own module (e.g. `@lib/experiments/fig6b_rank.ts`).
@@ -9,6 +9,7 @@
 
 /** Sweep name → URL of the module that exports it as `sweep`. */
 export const SWEEPS: Record<string, string> = {
+  "fig4-fig5": new URL("./fig4.ts", import.meta.url).href,
   "fig6a-rank-one": new URL("./fig6a_lr.ts", import.meta.url).href,
   "fig6a-full-rank": new URL("./fig6a_full_rank.ts", import.meta.url).href,
   "fig6b-rank": new URL("./fig6b_rank.ts", import.meta.url).href,

@@ -1,5 +1,5 @@
 /**
- * The aging observable Δ(τ_w, τ) of Hertz & Tyrcha (spec `glassy-dynamics.md` §6).
+ * The aging observable Δ(τ_w, τ) of Hertz & Tyrcha (docs/glassy-dynamics.md §6).
  *
  * After the waiting time τ_w the weights w(τ_w) (h excluded) are stored; after every later step s
  * the mean-square displacement D(s) = (1/P) Σ_p (w_p(s) − w_p(τ_w))² is compared with the per-step

@@ -1,5 +1,5 @@
 /**
- * Analysis of glassy learning curves (spec `glassy-dynamics.md` §5 and §6.6): learning times
+ * Analysis of glassy learning curves (docs/glassy-dynamics.md §5 and §6.6): learning times
  * τ_L(ε), the critical width w_c(ε) from 1/τ_L ∝ (w − w_c), its extrapolation to ε → 0, the
  * power-law fit L∞ + A·τ^(−α), and a quantitative collapse measure for aging curves.
  *

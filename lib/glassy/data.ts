@@ -1,5 +1,5 @@
 /**
- * JSB chorales for the glassy-dynamics reproduction (spec `glassy-dynamics.md` §2 and §9).
+ * JSB chorales for the glassy-dynamics reproduction (docs/glassy-dynamics.md §2 and §9).
  *
  * - {@linkcode loadJsbChorales}: finds `jsb-chorales-quarter.json` (argument path, env
  *   `GHOSTLAB_JSB_PATH`, the cache `data/jsb-chorales-quarter.json`, else a download from its public
@@ -27,14 +27,14 @@ export interface ChoraleDataset {
 }
 
 /** Public URL of `jsb-chorales-quarter.json` (czhuang/JSB-Chorales-dataset, §9). */
-export const JSB_URL =
+const JSB_URL =
   "https://raw.githubusercontent.com/czhuang/JSB-Chorales-dataset/master/jsb-chorales-quarter.json";
 /** SHA-256 of the expected file (§9). */
-export const JSB_SHA256 = "2db9329f1881a1d3f49703ec556bf1d6f84b4f6c1d702c156536e93cf31e1c91";
+const JSB_SHA256 = "2db9329f1881a1d3f49703ec556bf1d6f84b4f6c1d702c156536e93cf31e1c91";
 /** Environment variable holding a local path to the file. */
-export const JSB_ENV = "GHOSTLAB_JSB_PATH";
+const JSB_ENV = "GHOSTLAB_JSB_PATH";
 /** Default cache location (git-ignored), relative to the project root. */
-export const JSB_CACHE_FILE = "data/jsb-chorales-quarter.json";
+const JSB_CACHE_FILE = "data/jsb-chorales-quarter.json";
 
 /** Options for {@linkcode loadJsbChorales}. */
 export interface LoadOptions {
@@ -42,9 +42,9 @@ export interface LoadOptions {
   path?: string;
   /** Where to cache a download (default: `<project>/data/jsb-chorales-quarter.json`). */
   cachePath?: string;
-  /** Whether a missing file may be downloaded from {@linkcode JSB_URL} (default true). */
+  /** Whether a missing file may be downloaded from its public URL (default true). */
   download?: boolean;
-  /** Expected SHA-256 (hex); `null` skips the check. Default {@linkcode JSB_SHA256}. */
+  /** Expected SHA-256 (hex); `null` skips the check. Default: the checksum of §9. */
   sha256?: string | null;
 }
 
@@ -88,7 +88,7 @@ const HOWTO = `Set ${JSB_ENV} to a copy of jsb-chorales-quarter.json ` +
  *
  * @throws {Error} naming the file and what is wrong if the text is not such JSON.
  */
-export function parseChorales(text: string, source = "chorale file"): ChoraleDataset {
+function parseChorales(text: string, source = "chorale file"): ChoraleDataset {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -136,7 +136,7 @@ async function verify(bytes: Uint8Array, expected: string | null, source: string
 /**
  * Loads the JSB chorales (§9): from `opts.path`, else env `GHOSTLAB_JSB_PATH` (a relative path is
  * tried against the cwd, then against the project root), else the cache
- * `data/jsb-chorales-quarter.json`, else downloads {@linkcode JSB_URL} into the cache. The SHA-256
+ * `data/jsb-chorales-quarter.json`, else downloads it from its public URL (§9) into the cache. The SHA-256
  * is verified before parsing.
  *
  * @throws {Error} if an explicit/env path does not exist, the download is disabled or fails, the

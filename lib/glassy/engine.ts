@@ -22,7 +22,7 @@ import type { ModelShape } from "./model.ts";
 export type EngineName = "simd" | "tfjs-wasm" | "tfjs-cpu";
 
 /** All engine names, for validation and docs. */
-export const ENGINE_NAMES: readonly EngineName[] = ["simd", "tfjs-wasm", "tfjs-cpu"];
+const ENGINE_NAMES: readonly EngineName[] = ["simd", "tfjs-wasm", "tfjs-cpu"];
 
 /** What an engine needs to allocate itself. */
 export interface EngineInit extends ModelShape {

@@ -1,7 +1,7 @@
 /**
- * Resumable glassy experiments (spec `glassy-dynamics.md` §5–7): learning curves over a ladder of
- * (d, w), and aging runs that track Δ(τ_w, τ) for several waiting times in one training run, plus
- * the result-file format (config, config hash, `partial` flag).
+ * Resumable glassy experiments (docs/glassy-dynamics.md §5–7): learning curves over a ladder of
+ * (d, w), and aging runs that track Δ(τ_w, τ) for several waiting times in one training run. Their
+ * result files (config, config hash, `partial` flag) are written with `lib/sweep/results.ts`.
  *
  * Aging in one run [inferred, equivalent in distribution to the reference]: the reference script
  * restarts SGD from a checkpoint saved at τ_w; here the weights at τ_w are stored while the same
@@ -20,18 +20,6 @@ import { fullConfig, type FullTrainConfig, type TrainConfig, type TrainRecord } 
 import { GlassyTrainer } from "./trainer.ts";
 import { requireInteger, requirePositive } from "../validate.ts";
 import type { EngineName } from "./engine.ts";
-
-// The result-file and config-hashing helpers live in lib/sweep (one home); re-exported here so
-// the glassy tools and notebooks keep importing them from the glassy module.
-export {
-  canonicalJson,
-  configHash,
-  readResultFile,
-  type ResultFile,
-  resultsPath,
-  roundDeep,
-  writeResultFile,
-} from "../sweep/results.ts";
 
 /** A learning curve (§5, F1): losses vs τ for one (d, w). */
 export interface LearningCurve {

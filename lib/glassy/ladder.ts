@@ -1,5 +1,5 @@
 /**
- * Learning-time analysis of a width ladder (spec `glassy-dynamics.md` §5.2–5.3, F1–F3): τ_L(ε) for
+ * Learning-time analysis of a width ladder (docs/glassy-dynamics.md §5.2–5.3, F1–F3): τ_L(ε) for
  * every run, w_c(ε) per depth, the ε → 0 extrapolation and power-law fits, as plain data.
  *
  * @module

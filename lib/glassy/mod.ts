@@ -1,6 +1,6 @@
 /**
  * Glassy dynamics near the learnability transition in deep recurrent networks (Hertz & Tyrcha,
- * arXiv:2412.10094; spec `glassy-dynamics.md`): JSB chorales data, the stacked tanh RNN and its
+ * arXiv:2412.10094; docs/glassy-dynamics.md): JSB chorales data, the stacked tanh RNN and its
  * relaxation-SGD trainer (TF.js), learning-time / critical-width / power-law analysis, and the
  * aging observable Δ(τ_w, τ).
  *

@@ -1,5 +1,5 @@
 /**
- * The stacked tanh RNN of Hertz & Tyrcha (spec `glassy-dynamics.md` §3) in float64: parameters,
+ * The stacked tanh RNN of Hertz & Tyrcha (docs/glassy-dynamics.md §3) in float64: parameters,
  * initialisation, the parameter count P, an exact sequential forward pass with exact
  * back-propagation through time, and the loss in bits per unit (§5.1).
  *
@@ -222,16 +222,4 @@ export function cloneParams(p: GlassyParams): GlassyParams {
     M: p.M.map((a) => a.slice()),
     h: p.h.slice(),
   };
-}
-
-/** All trained weights except h, concatenated (W, K, J0, J_l, M_l): length P (§6). */
-export function flattenWeights(p: GlassyParams): Float64Array {
-  const parts = [p.W, p.K, p.J0, ...p.J, ...p.M];
-  const out = new Float64Array(parts.reduce((s, a) => s + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Figure builders for the glassy notebooks (spec `glassy-dynamics.md` §7, F1–F6). Each takes plain
+ * Figure builders for the glassy notebooks (docs/glassy-dynamics.md §7, F1–F6). Each takes plain
  * result objects and returns a displayable {@linkcode Figure}.
  *
  * @module

@@ -12,7 +12,7 @@ const WASM_B64 =
 let cached: WebAssembly.Module | null | undefined;
 
 /** The compiled kernel module, or null if this runtime cannot compile it. */
-export function simdModule(): WebAssembly.Module | null {
+function simdModule(): WebAssembly.Module | null {
   if (cached !== undefined) return cached;
   try {
     const bin = Uint8Array.from(atob(WASM_B64), (ch) => ch.charCodeAt(0));

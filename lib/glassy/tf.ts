@@ -15,7 +15,7 @@ export type GlassyBackend = "wasm" | "cpu";
 let wasmPathSet = false;
 
 /** File-system path (with trailing slash) of `@tensorflow/tfjs-backend-wasm/dist/`. */
-export function wasmDistPath(): string {
+function wasmDistPath(): string {
   const url = new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
   return decodeURIComponent(url.pathname);
 }

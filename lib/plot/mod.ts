@@ -19,11 +19,11 @@
 /** A Plotly trace (any trace type); numeric arrays may be typed arrays. */
 export type Trace = Record<string, unknown>;
 /** A Plotly layout object. */
-export type Layout = Record<string, unknown>;
+export type PlotLayout = Record<string, unknown>;
 
 /** The MIME bundle a figure displays as. */
 export type DisplayBundle = {
-  "application/vnd.plotly.v1+json": { data: Trace[]; layout: Layout };
+  "application/vnd.plotly.v1+json": { data: Trace[]; layout: PlotLayout };
   "text/html": string;
   "text/plain": string;
 };
@@ -38,7 +38,7 @@ export interface Figure {
   /** Plotly traces, already JSON-safe (typed arrays converted, non-finite values → null). */
   readonly data: Trace[];
   /** Plotly layout. */
-  readonly layout: Layout;
+  readonly layout: PlotLayout;
   /** The Jupyter MIME bundle (see the module docs). */
   [DISPLAY](): DisplayBundle;
 }
@@ -99,7 +99,7 @@ function scriptJson(x: unknown): string {
 }
 
 /** Title text of a layout, whether given as a string or as `{ text }`. */
-function titleOf(layout: Layout): string {
+function titleOf(layout: PlotLayout): string {
   const t = layout.title;
   if (typeof t === "string") return t;
   if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") {
@@ -115,7 +115,7 @@ function titleOf(layout: Layout): string {
  * @param layout Plotly layout; white background, margins and height are merged in.
  * @returns a {@linkcode Figure} that renders in Jupyter, in the HTML report and in tests.
  */
-export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions = {}): Figure {
+export function figure(data: Trace[], layout: PlotLayout = {}, opts: FigureOptions = {}): Figure {
   const digits = opts.digits ?? 7;
   const height = opts.height ?? (layout.height as number | undefined) ?? 420;
   const safeData = jsonSafe(titleObjects(data), digits) as Trace[];
@@ -128,7 +128,7 @@ export function figure(data: Trace[], layout: Layout = {}, opts: FigureOptions =
       height,
     }),
     digits,
-  ) as Layout;
+  ) as PlotLayout;
   return {
     data: safeData,
     layout: safeLayout,
@@ -176,22 +176,35 @@ export interface TraceOptions {
   extra?: Trace;
 }
 
+/** A scatter trace y(x) in `mode` with its `style` (`line` or `marker`) and the common options. */
+function scatter(
+  mode: "lines" | "markers",
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: TraceOptions,
+  style: Trace,
+): Trace {
+  return {
+    type: "scatter",
+    mode,
+    x,
+    y,
+    name: opts.name,
+    showlegend: opts.showlegend,
+    ...style,
+    ...opts.extra,
+  };
+}
+
 /** A line trace y(x). */
 export function line(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   opts: TraceOptions = {},
 ): Trace {
-  return {
-    type: "scatter",
-    mode: "lines",
-    x,
-    y,
-    name: opts.name,
-    showlegend: opts.showlegend,
+  return scatter("lines", x, y, opts, {
     line: { color: opts.color, dash: opts.dash, width: opts.width ?? 2 },
-    ...opts.extra,
-  };
+  });
 }
 
 /** A marker (scatter) trace y(x). */
@@ -200,16 +213,7 @@ export function markers(
   y: ArrayLike<number>,
   opts: TraceOptions = {},
 ): Trace {
-  return {
-    type: "scatter",
-    mode: "markers",
-    x,
-    y,
-    name: opts.name,
-    showlegend: opts.showlegend,
-    marker: { color: opts.color, size: opts.size ?? 6 },
-    ...opts.extra,
-  };
+  return scatter("markers", x, y, opts, { marker: { color: opts.color, size: opts.size ?? 6 } });
 }
 
 /** A line with a shaded ±err band (e.g. mean ± SEM); returns two traces. */

@@ -40,7 +40,9 @@ export interface Engine {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 // exp(y) for |y| ≤ 40 by table-driven reduction: y = (64h + j)·ln2/64 + r, |r| ≤ ln2/128,
 // exp(y) = 2^h · 2^{j/64} · P5(r) (Cody–Waite split of ln2/64; relative error ≈ 2 ulp).
-const EXP_TAB = new Float64Array(64).map((_, j) => 2 ** (j / 64));
+/** The 2^{j/64} table (j < 64) of {@linkcode tanh}; the fused rank-K kernel uses the same values. */
+export const TANH_EXP_TABLE: Float64Array = new Float64Array(64).map((_, j) => 2 ** (j / 64));
+const EXP_TAB = TANH_EXP_TABLE;
 const POW2 = new Float64Array(256).map((_, i) => 2 ** (i - 128));
 const INV_LN2_64 = 64 / Math.LN2;
 const LN2_64_HI = 6.93147180369123816490e-01 / 64; // fdlibm ln2_hi (21 trailing zero bits)

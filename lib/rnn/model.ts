@@ -72,7 +72,7 @@ export interface LowRankSpec {
 export type ModelSpec = RankOneSpec | RankKSpec | FullRankSpec | LowRankSpec;
 
 /** All model kinds. */
-export const MODEL_KINDS = ["rankOne", "rankK", "fullRank", "lowRank"] as const;
+const MODEL_KINDS = ["rankOne", "rankK", "fullRank", "lowRank"] as const;
 
 /** A model spec with every default resolved against a task. */
 export interface ResolvedModel {

@@ -41,6 +41,10 @@ export class Sgd implements Optimizer {
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
     this.#t++;
   }
+  /** Counts `steps` SGD steps applied elsewhere (the fused rank-K kernel of `trainEnsemble`). */
+  countSteps(steps: number): void {
+    this.#t += steps;
+  }
   state(): OptimizerState {
     return { name: "sgd", step: this.#t, m: [], v: [] };
   }

@@ -22,7 +22,14 @@ import {
   resolveModel,
   unpackParams,
 } from "./model.ts";
-import { makeOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState } from "./optim.ts";
+import {
+  makeOptimizer,
+  type Optimizer,
+  type OptimizerSpec,
+  type OptimizerState,
+  Sgd,
+} from "./optim.ts";
+import { rankKKernelAvailable, RankKPairKernel } from "./rankk_wasm.ts";
 
 /** What to record during training. */
 export interface RecordOptions {
@@ -253,6 +260,8 @@ export class Trainer {
   readonly #finalEval: boolean;
   readonly #recGrad: Float64Array[];
   readonly #recParams: Float64Array[];
+  /** Sorted epochs of the set-based events (at, checkpoints, states, flowAt, signChangesAt). */
+  readonly #events: number[];
 
   constructor(options: TrainOptions, compiled?: Compiled) {
     checkOptions(options);
@@ -295,6 +304,15 @@ export class Trainer {
     this.#recGrad = recNames.map((n) => slice(layout, this.grad, n)!);
     this.#recParams = recNames.map((n) => slice(layout, this.params, n)!);
     this.#recordSignChanges = r.flowSignChanges ?? false;
+    this.#events = [
+      ...new Set([
+        ...this.#recordAt,
+        ...this.#checkpointAt,
+        ...this.#statesAt,
+        ...this.#flowAt,
+        ...this.#signChangesAt,
+      ]),
+    ].sort((a, b) => a - b);
     const wantsFlow = this.#flowAt.size > 0 || this.#flowEvery > 0 || this.#recordSignChanges ||
       this.#signChangesAt.size > 0;
     if (wantsFlow && model.kind !== "rankOne") {
@@ -422,6 +440,60 @@ export class Trainer {
     );
   }
 
+  /**
+   * Whether a fused kernel may run this run's silent epochs: a rank-K model trained with SGD on a
+   * task without per-epoch randomness and without the read-out bound (what `trainEnsemble`
+   * batches two per WebAssembly lane pair, docs/ghost-mechanism.md §5).
+   */
+  get fusable(): boolean {
+    const l1 = this.options.readoutL1;
+    return this.c.model.kind === "rankK" && this.opt instanceof Sgd && !this.#randomEpochs &&
+      (l1 === undefined || l1 === null || !Number.isFinite(l1));
+  }
+
+  /**
+   * How many epochs from the current one record nothing (no history row, checkpoint, state,
+   * flow or sign count, and not the last epoch): a fused kernel may run them and report them
+   * with {@linkcode countSilentEpochs}. 0 when the next epoch must be run by {@linkcode step}.
+   */
+  silentEpochs(): number {
+    if (this.done) return 0;
+    const e = this.epoch;
+    let next = this.#end - 1;
+    if (this.#every > 0) next = Math.min(next, Math.ceil(e / this.#every) * this.#every);
+    if (this.#flowEvery > 0) {
+      next = Math.min(next, Math.ceil(e / this.#flowEvery) * this.#flowEvery);
+    }
+    const ev = this.#events;
+    let lo = 0, hi = ev.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ev[mid] < e) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < ev.length) next = Math.min(next, ev[lo]);
+    for (const [from, to] of this.#windows) {
+      if (from >= to) continue;
+      if (e >= from && e < to) next = e;
+      else if (from > e) next = Math.min(next, from);
+    }
+    return Math.max(0, next - e);
+  }
+
+  /**
+   * Accounts for `n` silent epochs (n ≤ {@linkcode silentEpochs}) that a fused kernel ran on
+   * this run's parameters: the epoch counter and the optimiser's step count advance; the caller
+   * has put the updated parameters into `params`, or will before the next {@linkcode step}.
+   */
+  countSilentEpochs(n: number): void {
+    if (!(n >= 0 && n <= this.silentEpochs()) || !(this.opt instanceof Sgd)) {
+      throw new RangeError(`cannot skip ${n} epochs: only ${this.silentEpochs()} are silent`);
+    }
+    this.epoch += n;
+    this.result.epochsRun += n;
+    this.opt.countSteps(n);
+  }
+
   /** Runs one epoch: forward + BPTT + records + optimiser step. Returns false when finished. */
   step(): boolean {
     if (this.done) return false;
@@ -486,23 +558,31 @@ export function train(options: TrainOptions): TrainResult {
 }
 
 /**
- * Trains many independent networks in one call, interleaving them epoch by epoch; members of one
- * (model, task) share one compiled engine. Per run its own seed, lr and any other option —
- * including model settings such as the rank-one confidence c (Fig 8B,
- * docs/ghost-mechanism.md §3 Figure 8). Gives exactly the numbers of training each run alone with
- * {@linkcode train}.
+ * Trains many independent networks in one call; members of one (model, task) share one compiled
+ * engine. Per run its own seed, lr and any other option — including model settings such as the
+ * rank-one confidence c (Fig 8B, docs/ghost-mechanism.md §3 Figure 8). Gives exactly the numbers
+ * of training each run alone with {@linkcode train}.
+ *
+ * Rank-K members trained with SGD (Fig 6B) run two at a time in the fused WebAssembly kernel
+ * (`rankk_wasm.ts`: one network per f64x2 lane, whole epochs without JS in between, bit for bit
+ * the JS-driven engine's numbers); every epoch that records something, the last one and a
+ * diverging one run on the JS-driven engine. Other members are interleaved epoch by epoch.
  *
  * @param base options shared by all runs
  * @param runs per-run overrides, typically `{ seed, lr }` (seeds × learning rates)
+ * @param opts `fused: false` runs every member on the JS-driven engine (benchmarks, tests)
  */
 export function trainEnsemble(
   base:
     & Omit<TrainOptions, "seed" | "lr" | "model" | "task">
     & Partial<Pick<TrainOptions, "seed" | "lr" | "model" | "task">>,
   runs: Partial<TrainOptions>[],
+  opts: { fused?: boolean } = {},
 ): TrainResult[] {
   if (!Array.isArray(runs)) throw new TypeError("runs must be an array of per-run options");
   const engines = new Map<string, Compiled>();
+  const groups = new Map<Compiled, Trainer[]>();
+  const fused = (opts.fused ?? true) && rankKKernelAvailable();
   const trainers = runs.map((r, i) => {
     const o = { ...base, ...r } as TrainOptions;
     if (o.model === undefined || o.task === undefined) {
@@ -516,14 +596,71 @@ export function trainEnsemble(
       shared = compile(o.model, o.task);
       engines.set(key, shared);
     }
-    return new Trainer(o, shared);
+    const t = new Trainer(o, shared);
+    if (fused && t.fusable && !t.done) {
+      const g = groups.get(shared);
+      if (g === undefined) groups.set(shared, [t]);
+      else g.push(t);
+    }
+    return t;
   });
+  for (const [c, members] of groups) {
+    trainPairs(new RankKPairKernel(c.model, c.task, c.layout), members);
+  }
   let active = trainers.filter((t) => !t.done);
   while (active.length > 0) {
     for (const t of active) t.step();
     active = active.filter((t) => !t.done);
   }
   return trainers.map((t) => t.result);
+}
+
+/**
+ * Trains fusable rank-K runs of one shape to the end, two at a time in the kernel's lanes: the
+ * kernel runs the epochs both lanes' runs leave silent; an epoch that records something (or the
+ * last, or one the kernel stops at because a loss or gradient is not finite) runs on the JS-driven
+ * engine through {@linkcode Trainer.step}; a lane whose run finished takes the next run.
+ */
+function trainPairs(kernel: RankKPairKernel, runs: Trainer[]): void {
+  const lanes: (Trainer | null)[] = [null, null];
+  let next = 0;
+  const fill = (l: 0 | 1) => {
+    while (next < runs.length) {
+      const t = runs[next++];
+      if (!t.done) {
+        lanes[l] = t;
+        kernel.load(l, t.params, t.options.lr);
+        return;
+      }
+    }
+    lanes[l] = null;
+    kernel.clear(l);
+  };
+  const jsStep = (l: 0 | 1) => {
+    const t = lanes[l]!;
+    kernel.store(l, t.params);
+    t.step();
+    if (t.done) fill(l);
+    else kernel.load(l, t.params, t.options.lr);
+  };
+  fill(0);
+  fill(1);
+  for (;;) {
+    for (const l of [0, 1] as const) {
+      while (lanes[l] !== null && lanes[l]!.silentEpochs() === 0) jsStep(l);
+    }
+    const [a, b] = lanes;
+    if (a === null && b === null) return;
+    const n = Math.min(a?.silentEpochs() ?? Infinity, b?.silentEpochs() ?? Infinity);
+    const done = kernel.run(n);
+    a?.countSilentEpochs(done);
+    b?.countSilentEpochs(done);
+    if (done < n) {
+      // a loss or gradient norm is not finite: the JS-driven engine runs this epoch of both
+      if (a !== null) jsStep(0);
+      if (b !== null) jsStep(1);
+    }
+  }
 }
 
 /**

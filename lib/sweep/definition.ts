@@ -15,7 +15,10 @@
  *   canonical order — the order of `points(scale)` — so a resumed run, an uninterrupted run and
  *   a merge of shards give byte-identical files;
  * - wall-clock seconds are measurements, not results: they go to a sidecar `<file>.timing.jsonl`
- *   (one line per run, `{ key, configHash, seconds }`) and are attached to the loaded records.
+ *   (one line per run, `{ key, configHash, seconds }`) and are attached to the loaded records;
+ * - runs that take hours get a {@linkcode RunContext} (`checkpoint.ts`): they save their state
+ *   periodically (a rerun continues them) and their summary so far with its exact coverage into
+ *   the sidecar `<file>.progress.jsonl`, which {@linkcode loadSweep} reports as `inProgress`.
  *
  * @module
  */
@@ -23,6 +26,17 @@
 import type { Scale } from "../config.ts";
 import { canonicalJson, configHash, writeFileAtomic } from "./results.ts";
 import { runInWorkers } from "./pool.ts";
+import {
+  clearRunStates,
+  type ContextSpec,
+  defaultCacheDir,
+  editProgress,
+  progressFile,
+  type ProgressRecord,
+  readProgress,
+  type RunContext,
+  runContext,
+} from "./checkpoint.ts";
 
 /** A figure's sweep, declared once in `lib/experiments/<figure>.ts` and exported as `sweep`. */
 export interface SweepDefinition<P extends Record<string, unknown>, S> {
@@ -33,8 +47,12 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
   points(scale: Scale): P[];
   /** Everything besides the points that determines the results (epochs, model/task settings...); hashed with the points. */
   config(scale: Scale): Record<string, unknown>;
-  /** Deterministic run of one point → the compact summary the figure needs (not whole histories). */
-  run(point: P, config: Record<string, unknown>): S | Promise<S>;
+  /**
+   * Deterministic run of one point → the compact summary the figure needs (not whole histories).
+   * A long run may use `context` (given by the runner, absent in direct calls) to save its state
+   * periodically and resume from it; it must return the same summary either way.
+   */
+  run(point: P, config: Record<string, unknown>, context?: RunContext): S | Promise<S>;
   /** Optional: runs of one shape trained as one batched computation (same results as run() one by one). */
   runBatch?(points: P[], config: Record<string, unknown>): S[] | Promise<S[]>;
   /** Optional: which points may share one runBatch call (default: all points). */
@@ -86,6 +104,12 @@ export interface RunSweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stop starting new jobs once this returns true (finished runs are kept). */
   shouldStop?: () => boolean;
+  /** Folder of the long runs' saved states (default {@linkcode defaultCacheDir}). */
+  cacheDir?: string;
+  /** Minimum seconds between two state saves of a long run (default 60). */
+  checkpointSeconds?: number;
+  /** Print one line on stderr per state save (default false). */
+  logCheckpoints?: boolean;
 }
 
 /** What {@linkcode runSweepDefinition} returns. */
@@ -427,14 +451,20 @@ export interface SweepJob {
   points: Record<string, unknown>[];
   config: Record<string, unknown>;
   batch: boolean;
+  /** Where the runs' states and progress lines go (absent: runs get no context). */
+  context?: ContextSpec;
 }
 
-/** Runs one job: `runBatch` on all points, or `run` on each; returns summaries and seconds. */
+/**
+ * Runs one job: `runBatch` on all points, or `run` on each (with its {@linkcode RunContext} when
+ * `context` says where states go); returns summaries and seconds.
+ */
 export async function runJobWith(
   def: AnySweep,
   points: Record<string, unknown>[],
   config: Record<string, unknown>,
   batch: boolean,
+  context?: ContextSpec,
 ): Promise<{ summaries: unknown[]; seconds: number[] }> {
   if (batch && def.runBatch) {
     const t0 = performance.now();
@@ -452,7 +482,8 @@ export async function runJobWith(
   const summaries: unknown[] = [], seconds: number[] = [];
   for (const p of points) {
     const t0 = performance.now();
-    summaries.push(await def.run(p, config));
+    const ctx = context ? runContext(context, canonicalJson(p), p) : undefined;
+    summaries.push(await def.run(p, config, ctx));
     seconds.push((performance.now() - t0) / 1000);
   }
   return { summaries, seconds };
@@ -467,7 +498,7 @@ export async function runSweepJob(
   if (!def || typeof def.run !== "function") {
     throw new Error(`module ${job.module} does not export a sweep definition as \`sweep\``);
   }
-  return await runJobWith(def, job.points, job.config, job.batch);
+  return await runJobWith(def, job.points, job.config, job.batch, job.context);
 }
 
 /** URL of this module (the workers call its {@linkcode runSweepJob}). */
@@ -518,10 +549,31 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SweepConfigError(`batchSize must be an integer >= 1, got ${batchSize}`);
   }
+  const checkpointSeconds = opts.checkpointSeconds ?? 60;
+  if (!(checkpointSeconds >= 0)) {
+    throw new SweepConfigError(`checkpointSeconds must be a number >= 0, got ${checkpointSeconds}`);
+  }
   const main = opts.file ?? defaultSweepFile(def.name, scale);
   const file = shard.count === 1 ? main : shardFile(main, shard);
   await ensureDir(file);
   const have = validRecords(file, rs, await readRecords(file), opts.discardStale ?? false);
+  const context: ContextSpec = {
+    cacheDir: opts.cacheDir ?? defaultCacheDir(file, def.name),
+    progressFile: progressFile(file),
+    configHash: rs.configHash,
+    seconds: checkpointSeconds,
+    log: opts.logCheckpoints ?? false,
+  };
+  // progress lines of finished points, other configs or unknown points are obsolete
+  const known = new Set(rs.keys);
+  if ((await readProgress(context.progressFile)).length > 0) {
+    await editProgress(
+      context.progressFile,
+      context.cacheDir,
+      (ps) =>
+        ps.filter((p) => p.configHash === rs.configHash && known.has(p.key) && !have.has(p.key)),
+    );
+  }
   const mine = rs.keys.map((_, i) => i).filter((i) => i % shard.count === shard.index);
   const myKeys = mine.map((i) => rs.keys[i]);
   const todo = mine.filter((i) => !have.has(rs.keys[i]));
@@ -554,9 +606,11 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
       tlines += JSON.stringify({ key: r.key, configHash: rs.configHash, seconds: res.seconds[j] }) +
         "\n";
     });
+    const finished = job.map((i) => rs.keys[i]);
     chain = chain.then(async () => {
       await appendLine(file, lines);
       await appendLine(timing, tlines);
+      await clearRunStates(context, finished);
     }).catch((e) => {
       writeError ??= e;
     });
@@ -566,7 +620,13 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
   if (workers === 1 || jobs.length <= 1) {
     for (const job of jobs) {
       if (opts.shouldStop?.()) break;
-      const res = await runJobWith(def as AnySweep, job.map((i) => rs.points[i]), rs.config, batch);
+      const res = await runJobWith(
+        def as AnySweep,
+        job.map((i) => rs.points[i]),
+        rs.config,
+        batch,
+        context,
+      );
       onJob(job, res);
       await chain;
       if (writeError !== null) throw writeError;
@@ -580,6 +640,7 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
         points: job.map((i) => rs.points[i]),
         config: rs.config,
         batch,
+        context,
       })),
       {
         concurrency: workers,
@@ -621,6 +682,11 @@ export interface LoadedSweep<P = Record<string, unknown>, S = unknown> {
   stale: number;
   /** Sum of the runs' wall-clock seconds (NaN entries skipped). */
   seconds: number;
+  /**
+   * Unfinished runs of the current config with their summary so far and exact coverage (from the
+   * progress sidecar {@linkcode progressFile}), in canonical order; not counted in `records`.
+   */
+  inProgress: ProgressRecord<P, S>[];
 }
 
 /**
@@ -643,6 +709,11 @@ export async function loadSweep<P extends Record<string, unknown>, S>(
   } as SweepRecord<P, S>));
   let total = 0;
   for (const r of records) if (Number.isFinite(r.seconds)) total += r.seconds;
+  const progress = new Map(
+    (await readProgress(progressFile(file)))
+      .filter((p) => p.configHash === rs.configHash && !byKey.has(p.key))
+      .map((p) => [p.key, p]),
+  );
   return {
     file,
     configHash: rs.configHash,
@@ -651,6 +722,9 @@ export async function loadSweep<P extends Record<string, unknown>, S>(
     complete: records.length === rs.keys.length,
     stale: recs.length - byKey.size,
     seconds: total,
+    inProgress: rs.keys.filter((k) => progress.has(k)).map((k) =>
+      progress.get(k) as ProgressRecord<P, S>
+    ),
   };
 }
 
@@ -690,14 +764,23 @@ export async function mergeSweep<P extends Record<string, unknown>, S>(
   }
   const have = new Map<string, RawRecord>();
   let timings = "";
+  const progress = new Map<string, ProgressRecord>();
   for (const f of [file, ...shards]) {
     for (const [k, r] of validRecords(f, rs, await readRecords(f), false)) have.set(k, r);
     const t = await readText(timingFile(f));
     if (t !== null && f !== file) timings += t.endsWith("\n") || t === "" ? t : t + "\n";
+    for (const p of await readProgress(progressFile(f))) {
+      if (p.configHash === rs.configHash) progress.set(p.key, p);
+    }
   }
   await ensureDir(file);
   await writeCanonical(file, rs.keys, have);
   if (timings !== "") await appendLine(timingFile(file), timings);
+  // in-progress summaries of the shards' unfinished runs go to the main progress sidecar
+  const open = [...progress.values()].filter((p) => !have.has(p.key));
+  if (open.length > 0 || (await readText(progressFile(file))) !== null) {
+    await editProgress(progressFile(file), defaultCacheDir(file, def.name), () => open);
+  }
   const n = rs.keys.filter((k) => have.has(k)).length;
   return { file, shards, records: n, total: rs.keys.length, complete: n === rs.keys.length };
 }

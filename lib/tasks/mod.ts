@@ -22,7 +22,7 @@ import { requireFinite, requireInteger, requireNonNegative, requirePositive } fr
 export type TaskName = "delayed-activation" | "dcdt" | "dmts";
 
 /** All known task names (for error messages and validation). */
-export const TASK_NAMES: readonly TaskName[] = ["delayed-activation", "dcdt", "dmts"];
+const TASK_NAMES: readonly TaskName[] = ["delayed-activation", "dcdt", "dmts"];
 
 /** Parameters of the delayed-activation task (§2.1). */
 export interface DelayedActivationSpec {

@@ -1,0 +1,234 @@
+/**
+ * Long runs inside a sweep (runs that take hours, e.g. the paper-scale Fig 4 runs of
+ * docs/ghost-mechanism.md §3 Figure 4): the runner hands `run` a {@linkcode RunContext} with
+ *
+ * - a **checkpoint store** for the run's resumable state (parameters, optimiser state, what it has
+ *   recorded so far): one JSON file per point under the cache folder (default
+ *   `data/cache/sweeps/<sweep>/` for files in `data/results/`, git-ignored; otherwise
+ *   `<record file stem>.cache/`), written atomically (temporary file + rename) at most once per
+ *   save interval, so `kill -9` loses at most one interval and a rerun continues the run;
+ * - an **in-progress record**: the summary so far and its exact coverage (`done` of `total`
+ *   units, e.g. epochs), kept in the sidecar `<record file stem>.progress.jsonl` next to the
+ *   record file (one line per unfinished point, rewritten atomically under a lock, so parallel
+ *   workers never lose each other's lines). Once a run's record is appended to the record file,
+ *   its state file and its progress line are removed; a complete sweep has no progress file.
+ *
+ * A run must give the same summary whether it ran uninterrupted or was resumed from any saved
+ * state (the tests check this with `kill -9`).
+ *
+ * @module
+ */
+
+import { canonicalJson, configHash, writeFileAtomic } from "./results.ts";
+
+/** Coverage and summary so far of an unfinished run. */
+export interface RunProgress<S = unknown> {
+  /** Units done, e.g. epochs completed. */
+  done: number;
+  /** Units of the whole run. */
+  total: number;
+  /** Name of the unit, e.g. `"epochs"`. */
+  unit: string;
+  /** The summary of what is done so far (the final summary's shape). */
+  summary: S;
+}
+
+/** One line of a progress sidecar: an unfinished run's summary so far. */
+export interface ProgressRecord<P = Record<string, unknown>, S = unknown> extends RunProgress<S> {
+  key: string;
+  configHash: string;
+  point: P;
+}
+
+/**
+ * What the runner offers `run` (its optional third argument) so that a long run survives
+ * interruption: `load` the state the same point saved last (same sweep, config hash and point),
+ * ask whether a save is `due` (the save interval has passed), and `save` a new state with the
+ * summary so far.
+ */
+export interface RunContext {
+  /** The state this point saved last, or null (a fresh start). */
+  load(): Promise<unknown | null>;
+  /**
+   * This point's in-progress record of the current config (e.g. committed with the results while
+   * the saved state stayed on another machine), or null: a run may rebuild a state from it.
+   */
+  progress(): Promise<RunProgress | null>;
+  /** True once the save interval has passed since the start or the last save. */
+  due(): boolean;
+  /**
+   * Saves `state` atomically (what `load` of a rerun returns) and, with `progress`, replaces this
+   * point's line of the progress sidecar.
+   */
+  save(state: unknown, progress?: RunProgress): Promise<void>;
+}
+
+/** Plain-data description of where a sweep's run contexts keep their files (sent to workers). */
+export interface ContextSpec {
+  /** Folder of the state files and the lock file. */
+  cacheDir: string;
+  /** The progress sidecar of the record file being written. */
+  progressFile: string;
+  configHash: string;
+  /** Minimum seconds between two saves of one run. */
+  seconds: number;
+  /** Print one line on stderr per save. */
+  log: boolean;
+}
+
+function stem(file: string): string {
+  return file.endsWith(".jsonl") ? file.slice(0, -6) : file;
+}
+
+/** The progress sidecar of a record file: `x.jsonl` → `x.progress.jsonl`. */
+export function progressFile(file: string): string {
+  return `${stem(file)}.progress.jsonl`;
+}
+
+/**
+ * Default folder of the run states of `sweep` written to record file `file`: the project's
+ * git-ignored `data/cache/sweeps/<sweep>/` when the file is in `data/results/`, otherwise
+ * `<file stem>.cache/` next to the file (so test and quick-scale files keep their own states).
+ */
+export function defaultCacheDir(file: string, sweep: string): string {
+  const i = file.lastIndexOf("/");
+  const dir = i >= 0 ? file.slice(0, i) : ".";
+  if (dir.endsWith("/data/results") || dir === "data/results") {
+    return `${dir.slice(0, -"results".length)}cache/sweeps/${sweep}`;
+  }
+  return `${stem(file)}.cache`;
+}
+
+async function stateFile(spec: ContextSpec, key: string): Promise<string> {
+  return `${spec.cacheDir}/${spec.configHash.slice(0, 16)}-${
+    (await configHash(key)).slice(0, 16)
+  }.json`;
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Reads every line of a progress sidecar (any config), in file order; [] if there is none. */
+export async function readProgress(file: string): Promise<ProgressRecord[]> {
+  const text = await readText(file);
+  if (text === null) return [];
+  const out: ProgressRecord[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let r: ProgressRecord;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}:${i + 1}: not a JSON progress record; fix or delete the line`);
+    }
+    if (typeof r?.key !== "string" || typeof r.configHash !== "string") {
+      throw new Error(`${file}:${i + 1}: a progress record needs string "key" and "configHash"`);
+    }
+    out.push(r);
+  });
+  return out;
+}
+
+function progressLine(r: ProgressRecord): string {
+  return `{"key":${JSON.stringify(r.key)},"configHash":${JSON.stringify(r.configHash)},"point":${
+    canonicalJson(r.point)
+  },"done":${r.done},"total":${r.total},"unit":${JSON.stringify(r.unit)},"summary":${
+    canonicalJson(r.summary)
+  }}\n`;
+}
+
+/**
+ * Edits a progress sidecar under an exclusive lock (`<cacheDir>/progress.lock`): `edit` maps the
+ * current lines to the new ones, which are written atomically sorted by key; no line left
+ * removes the file.
+ */
+export async function editProgress(
+  file: string,
+  cacheDir: string,
+  edit: (records: ProgressRecord[]) => ProgressRecord[],
+): Promise<void> {
+  await Deno.mkdir(cacheDir, { recursive: true });
+  const lock = await Deno.open(`${cacheDir}/progress.lock`, { create: true, write: true });
+  try {
+    await lock.lock(true);
+    const next = edit(await readProgress(file));
+    if (next.length === 0) {
+      try {
+        await Deno.remove(file);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      return;
+    }
+    next.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await writeFileAtomic(file, next.map(progressLine).join(""));
+  } finally {
+    lock.close(); // closing releases the lock
+  }
+}
+
+/** The {@linkcode RunContext} of one point (`key` = canonical JSON of `point`). */
+export function runContext(
+  spec: ContextSpec,
+  key: string,
+  point: Record<string, unknown>,
+): RunContext {
+  let last = performance.now();
+  return {
+    async load() {
+      const text = await readText(await stateFile(spec, key));
+      if (text === null) return null;
+      const saved = JSON.parse(text) as { configHash: string; key: string; state: unknown };
+      return saved.configHash === spec.configHash && saved.key === key ? saved.state : null;
+    },
+    async progress() {
+      const line = (await readProgress(spec.progressFile)).find((r) =>
+        r.key === key && r.configHash === spec.configHash
+      );
+      if (!line) return null;
+      const { done, total, unit, summary } = line;
+      return { done, total, unit, summary };
+    },
+    due: () => performance.now() - last >= spec.seconds * 1000,
+    async save(state, progress) {
+      await Deno.mkdir(spec.cacheDir, { recursive: true });
+      await writeFileAtomic(
+        await stateFile(spec, key),
+        JSON.stringify({ configHash: spec.configHash, key, state }),
+      );
+      if (progress) {
+        const line: ProgressRecord = { key, configHash: spec.configHash, point, ...progress };
+        await editProgress(
+          spec.progressFile,
+          spec.cacheDir,
+          (rs) => [...rs.filter((r) => r.key !== key), line],
+        );
+      }
+      if (spec.log) {
+        const cov = progress ? ` at ${progress.done}/${progress.total} ${progress.unit}` : "";
+        console.error(`checkpoint: ${key}${cov} saved`);
+      }
+      last = performance.now();
+    },
+  };
+}
+
+/** Removes the state files and progress lines of finished points (after their records are written). */
+export async function clearRunStates(spec: ContextSpec, keys: string[]): Promise<void> {
+  for (const key of keys) {
+    try {
+      await Deno.remove(await stateFile(spec, key));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  const done = new Set(keys);
+  if ((await readText(spec.progressFile)) === null) return;
+  await editProgress(spec.progressFile, spec.cacheDir, (rs) => rs.filter((r) => !done.has(r.key)));
+}
