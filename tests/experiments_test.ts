@@ -20,6 +20,8 @@ Deno.test("SWEEPS: every registered module exports its sweep under its name; pap
     "fig7-lr": 2 * 20 * 20,
     "fig8b-confidence": 100,
     "fig8c-readout": 100,
+    "glassy-learning": 27,
+    "glassy-aging": 3,
   };
   assert.deepEqual(Object.keys(SWEEPS).sort(), Object.keys(sizes).sort());
   for (const [name, url] of Object.entries(SWEEPS)) {
@@ -90,6 +92,17 @@ Deno.test("Fig 6B run: final loss = loss after the last step; learned ⇔ ratio 
   s.curve.epoch.forEach((e, i) =>
     assert.equal(s.curve.ratio[i], r.history.loss[e] / r.history.loss[0])
   );
+});
+
+Deno.test("Fig 6B runBatch (fused ensemble per K) = run, point by point; batchKey = K", async () => {
+  const config = { ...fig6b.config("quick"), epochs: 300, curveEpochs: logEpochs(299, 8) };
+  // five points: two fused pairs and one unpaired network; lr 1 makes the fused kernel's
+  // divergence path run too
+  const points = [0.01, 0.1, 0.3, 1].map((lr, seed) => ({ K: 2, lr, seed }));
+  points.push({ K: 2, lr: 0.05, seed: 7 });
+  const batched = await fig6b.runBatch!(points, config);
+  for (const [i, p] of points.entries()) assert.deepEqual(batched[i], await fig6b.run(p, config));
+  assert.equal(fig6b.batchKey!({ K: 30, lr: 0.1, seed: 0 }), "30");
 });
 
 Deno.test("Fig 7 run: time averages over every epoch of a plain run", async () => {

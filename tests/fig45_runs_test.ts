@@ -27,6 +27,7 @@ import {
   resolveSweep,
   type RunContext,
 } from "../lib/sweep/mod.ts";
+import { sweepCli } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -126,31 +127,13 @@ Deno.test("fig4-fig5 run: the rows and snapshots of a plain training run; resume
   }
 });
 
-function cli(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-read=.",
-      "--allow-write=build",
-      "--allow-env=GHOSTLAB_*",
-      "tools/sweep.ts",
-      ...args,
-    ],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-}
-
 Deno.test("fig4-fig5 CLI: kill -9 inside a long run, rerun continues it; file = an uninterrupted run's", async () => {
   await Deno.mkdir(`${ROOT}build`, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: `${ROOT}build`, prefix: "fig45_test_" });
   const killed = `${dir}/killed.jsonl`, clean = `${dir}/clean.jsonl`;
   const set = Object.entries(TINY).flatMap(([k, v]) => ["--set", `${k}=${JSON.stringify(v)}`]);
   const args = ["fig4-fig5", "--workers", "1", "--checkpoint-seconds", "0.02", ...set];
-  const child = cli([...args, "--file", killed]);
+  const child = sweepCli([...args, "--file", killed]);
   let at = 0;
   for (let i = 0; i < 3000 && at < 300; i++) {
     await new Promise((r) => setTimeout(r, 10));
@@ -164,13 +147,13 @@ Deno.test("fig4-fig5 CLI: kill -9 inside a long run, rerun continues it; file = 
   assert.equal((await readRecords(killed)).length, 2, "the two Fig 5 runs were finished");
   const inProgress = await readProgress(progressFile(killed));
   assert.ok(inProgress.some((p) => p.key.includes("fig4-dcdt") && p.done >= 300));
-  const resumed = await cli([...args, "--file", killed]).output();
+  const resumed = await sweepCli([...args, "--file", killed]).output();
   assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
   // the rerun continued the run from its saved epoch instead of starting over
   const log = new TextDecoder().decode(resumed.stderr);
   const first = /fig4-dcdt[^\n]* at (\d+)\/1500 epochs saved/.exec(log);
   assert.ok(first && Number(first[1]) > at, `first save of the rerun: ${first?.[1]}`);
-  const whole = await cli([...args, "--file", clean]).output();
+  const whole = await sweepCli([...args, "--file", clean]).output();
   assert.equal(whole.code, 0);
   assert.equal(await Deno.readTextFile(killed), await Deno.readTextFile(clean));
   // a finished sweep leaves no progress sidecar and no saved states

@@ -1,94 +1,57 @@
-// Checks the committed paper-scale glassy results (data/results/glassy-*.json) against the paper
-// configuration the tool runs (lib/glassy/paper.ts): config and hash, the partial flag, and one
-// randomly chosen early record of every learning run recomputed from scratch with the engine that
-// wrote the file (`results.engine`; files without it were written by the TF.js wasm engine).
+// Checks the committed paper-scale glassy results — the records and in-progress records of the
+// sweeps `glassy-learning` and `glassy-aging` (data/results/glassy-*.jsonl and their
+// .progress.jsonl sidecars) — against the sweeps' current paper config (lib/glassy/paper.ts): no
+// record of another config, exact coverage, and values recomputed from scratch with the config's
+// engine: a randomly chosen one of the first three records of every learning run, and a randomly
+// chosen one of the first three Δ records of the first waiting time of the smallest aging width.
 import assert from "node:assert/strict";
-import {
-  type AgingResult,
-  type LearningCurve,
-  loadJsbChorales,
-  prepareChoraleData,
-  runLearningCurve,
-} from "@lib/glassy/mod.ts";
-import type { EngineName } from "@lib/glassy/engine.ts";
-import { configHash, readResultFile, resultsPath } from "@lib/sweep/results.ts";
-import { PAPER_AGING, PAPER_LEARNING } from "@lib/glassy/paper.ts";
+import { runAging, runLearningCurve } from "@lib/glassy/experiments.ts";
+import { sweep as learning } from "@lib/glassy/learning_sweep.ts";
+import { sweep as aging } from "@lib/glassy/aging_sweep.ts";
+import { glassyAgingConfig, glassyLearningConfig, sweepData } from "@lib/glassy/paper.ts";
+import { loadSweep } from "@lib/sweep/mod.ts";
 import { jsbPath } from "./helpers.ts";
 
-interface LearningConfig {
-  data: { firstChorale: number; nChorales: number; low: number; high: number };
-  steps: number;
-  grid: { depth: number; widths: number[] }[];
-}
-
-const file = await readResultFile<LearningConfig, { runs: LearningCurve[]; engine?: EngineName }>(
-  resultsPath("glassy-learning.json"),
-);
+const path = jsbPath();
+if (path) Deno.env.set("GHOSTLAB_JSB_PATH", path);
+const L = await loadSweep(learning, "paper");
+const A = await loadSweep(aging, "paper");
+const learningRuns = [...L.records.map((r) => r.summary), ...L.inProgress.map((p) => p.summary)];
+const agingRuns = [...A.records.map((r) => r.summary), ...A.inProgress.map((p) => p.summary)];
+const seed = Number(Deno.env.get("GHOSTLAB_TEST_SEED") ?? Date.now() % 1e6);
+let state = seed;
+const pick = (n: number) => { // small LCG: the choice is printed and reproducible
+  state = (state * 1103515245 + 12345) % 2 ** 31;
+  return state % n;
+};
 
 Deno.test({
-  name: "paper-scale learning results: config hash, partial flag, consistent records",
-  ignore: file === null,
-  fn: async () => {
-    const f = file!;
-    assert.equal(f.configHash, await configHash(f.config));
-    assert.equal(
-      f.configHash,
-      await configHash(PAPER_LEARNING),
-      "file made with the tool's config",
-    );
-    const complete = f.results.runs.length ===
-        f.config.grid.reduce((a, g) => a + g.widths.length, 0) &&
-      f.results.runs.every((r) => r.done >= f.config.steps);
-    assert.equal(f.partial, !complete, "partial flag matches the runs");
-    for (const r of f.results.runs) {
+  name: "paper-scale glassy sweeps: current config only, exact coverage, well-formed curves",
+  ignore: learningRuns.length + agingRuns.length === 0,
+  fn: () => {
+    for (
+      const [name, l, steps] of [
+        ["glassy-learning", L, glassyLearningConfig("paper").steps],
+        ["glassy-aging", A, NaN],
+      ] as const
+    ) {
+      assert.equal(l.stale, 0, `${name}: records of another config in ${l.file}`);
+      for (const p of l.inProgress) {
+        assert.ok(p.done < p.total && p.unit === "steps", `${name} ${p.key}: coverage`);
+        assert.equal((p.summary as { done: number }).done, p.done, `${name} ${p.key}: done`);
+      }
+      for (const r of l.records) {
+        const s = r.summary as { done: number; steps: number };
+        assert.equal(s.done, s.steps, `${name} ${r.key}: a finished record is complete`);
+        if (Number.isFinite(steps)) assert.equal(s.steps, steps);
+      }
+    }
+    for (const r of learningRuns) {
       assert.equal(r.tau.length, r.train.length);
       assert.ok(r.tau.every((t, i) => i === 0 || t > r.tau[i - 1]), "τ increases");
       assert.ok(r.train.every((v) => v > 0 && v < 1.5));
     }
-  },
-});
-
-const path = jsbPath();
-Deno.test({
-  name: "paper-scale learning results: a random early record of every run is recomputed",
-  ignore: file === null || path === null || file.results.runs.length === 0,
-  fn: async () => {
-    const f = file!;
-    const data = prepareChoraleData(await loadJsbChorales({ path: path! }), f.config.data);
-    const engine = f.results.engine ?? "tfjs-wasm";
-    for (const run of f.results.runs) {
-      // one of the first 3 records (steps 0, 500, 1000): a full recompute costs minutes per record;
-      // the TF.js engine is ~4x slower than simd, so files written by it are checked on the first 2
-      const k = Math.floor(Math.random() * Math.min(engine === "simd" ? 3 : 2, run.step.length));
-      const again = await runLearningCurve(data, run.config, run.step[k] + 1, { engine });
-      const at = `d=${run.config.depth} w=${run.config.width} record ${k} (step ${run.step[k]}, ` +
-        `engine ${engine})`;
-      assert.equal(again.step[k], run.step[k], at);
-      assert.ok(Math.abs(again.tau[k] - run.tau[k]) < 1e-9 + 1e-6 * run.tau[k], at);
-      // the same engine gives the same numbers; the file stores them rounded to 7 digits.
-      // (Another float32 engine drifts: measured 6e-6 at step 500 and 7e-5 at step 1000.)
-      assert.ok(Math.abs(again.train[k] - run.train[k]) < 1e-7, `train, ${at}`);
-      assert.ok(Math.abs(again.test[k] - run.test[k]) < 1e-7, `test, ${at}`);
-    }
-  },
-});
-
-const aging = await readResultFile<{ waitSteps: number[]; agingFactor: number }, {
-  runs: AgingResult[];
-}>(resultsPath("glassy-aging.json"));
-
-Deno.test({
-  name: "paper-scale aging results: config hash and consistent curves",
-  ignore: aging === null,
-  fn: async () => {
-    const f = aging!;
-    assert.equal(f.configHash, await configHash(f.config));
-    assert.equal(f.configHash, await configHash(PAPER_AGING), "file made with the tool's config");
-    for (const r of f.results.runs) {
-      assert.ok(r.done <= r.steps);
-      if (r.done < r.steps) {
-        assert.equal(f.partial, true, "an unfinished run makes the file partial");
-      }
+    for (const r of agingRuns) {
       for (const c of r.curves) {
         assert.equal(c.delta.length, c.elapsed.length);
         assert.equal(c.steps[0], 1, "the first record is after one aging step");
@@ -96,5 +59,51 @@ Deno.test({
         assert.ok(c.sigma2.every((v) => v > 0));
       }
     }
+  },
+});
+
+Deno.test({
+  name: "paper-scale glassy-learning: a random early record of every run is recomputed exactly",
+  ignore: path === null || learningRuns.length === 0,
+  fn: async () => {
+    const c = glassyLearningConfig("paper");
+    const data = await sweepData(c.data);
+    console.log(`GHOSTLAB_TEST_SEED=${seed}`);
+    for (const run of learningRuns) {
+      // one of the first 3 records (steps 0, 500, 1000): a full recompute costs minutes per record
+      const k = pick(Math.min(3, run.step.length));
+      const again = await runLearningCurve(data, run.config, run.step[k] + 1, { engine: c.engine });
+      const at = `d=${run.config.depth} w=${run.config.width} record ${k} (step ${run.step[k]})`;
+      assert.equal(again.step[k], run.step[k], at);
+      assert.equal(again.tau[k], run.tau[k], at);
+      assert.equal(again.train[k], run.train[k], `train, ${at}`);
+      assert.equal(again.test[k], run.test[k], `test, ${at}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "paper-scale glassy-aging: a random early Δ of the smallest width is recomputed exactly",
+  ignore: path === null || agingRuns.every((r) => r.curves.length === 0),
+  fn: async () => {
+    const c = glassyAgingConfig("paper");
+    const data = await sweepData(c.data);
+    const run = agingRuns.filter((r) => r.curves.length > 0)
+      .sort((a, b) => a.config.train.width - b.config.train.width)[0];
+    const curve = run.curves[0];
+    const k = pick(Math.min(3, curve.steps.length));
+    console.log(`GHOSTLAB_TEST_SEED=${seed}: w=${run.config.train.width} Δ record ${k}`);
+    const again = await runAging(data, {
+      train: run.config.train,
+      waitSteps: run.config.waitSteps,
+      agingFactor: run.config.agingFactor,
+      noiseInterval: run.config.noiseInterval,
+      recordInterval: run.config.recordInterval,
+    }, { engine: c.engine, untilStep: curve.waitSteps + curve.steps[k] });
+    const a = again.curves[0];
+    assert.equal(a.steps[k], curve.steps[k]);
+    assert.equal(a.elapsed[k], curve.elapsed[k]);
+    assert.equal(a.sigma2[k], curve.sigma2[k]);
+    assert.equal(a.delta[k], curve.delta[k]);
   },
 });

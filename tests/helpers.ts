@@ -18,3 +18,25 @@ export function jsbPath(): string | null {
   }
   return null;
 }
+
+/**
+ * Runs the sweep CLI (`tools/sweep.ts`) as a user would: a separate process, output piped. With
+ * `jsb`, the chorale file is readable and passed as `GHOSTLAB_JSB_PATH` (the glassy sweeps).
+ */
+export function sweepCli(args: string[], jsb?: string): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: [
+      "run",
+      jsb ? `--allow-read=.,${jsb}` : "--allow-read=.",
+      "--allow-write=build",
+      "--allow-env=GHOSTLAB_*",
+      "tools/sweep.ts",
+      ...args,
+    ],
+    cwd: new URL("../", import.meta.url).pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: jsb ? { NO_COLOR: "1", GHOSTLAB_JSB_PATH: jsb } : { NO_COLOR: "1" },
+  }).spawn();
+}

@@ -68,6 +68,7 @@ import {
   type SweepDefinition,
 } from "../lib/sweep/mod.ts";
 import { sweep as tiny, type TinyPoint, type TinySummary } from "./fixtures/tiny_sweep.ts";
+import { sweepCli } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TINY_MODULE = new URL("./fixtures/tiny_sweep.ts", import.meta.url).href;
@@ -82,31 +83,12 @@ function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
 }
 
-/** Runs the sweep CLI as a user would (a separate process). */
-function cli(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-read=.",
-      "--allow-write=build",
-      "--allow-env=GHOSTLAB_*",
-      "tools/sweep.ts",
-      ...args,
-    ],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-}
-
 Deno.test("sweep: kill -9 mid-run loses no finished run; the resumed file = an uninterrupted run's", async () => {
   const dir = await tempDir();
   const killed = `${dir}/killed.jsonl`, clean = `${dir}/clean.jsonl`;
   const set = ["--set", "epochs=20000"]; // ~0.1–0.3 s per run: time to kill it mid-way
   const args = ["tiny-test", "--module", TINY_MODULE, "--workers", "1", ...set];
-  const child = cli([...args, "--file", killed]);
+  const child = sweepCli([...args, "--file", killed]);
   let before: string[] = [];
   for (let i = 0; i < 3000; i++) { // up to a minute on a loaded machine
     await new Promise((r) => setTimeout(r, 20));
@@ -130,7 +112,7 @@ Deno.test("sweep: kill -9 mid-run loses no finished run; the resumed file = an u
   });
   await Deno.writeTextFile(killed, kept.join("\n") + "\n" + kept[0].slice(0, 40));
   // resume: every finished run is reused, the rest is computed
-  const resumed = await cli([...args, "--file", killed]).output();
+  const resumed = await sweepCli([...args, "--file", killed]).output();
   const out = new TextDecoder().decode(resumed.stdout);
   assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
   assert.match(
@@ -257,7 +239,7 @@ Deno.test("sweep: bad configs are rejected with a named error before any run sta
       [["tiny-test", "--frobnicate"], /unknown option --frobnicate/],
     ] as [string[], RegExp][]
   ) {
-    const o = await cli(args).output();
+    const o = await sweepCli(args).output();
     assert.equal(o.code, 2, args.join(" "));
     assert.match(new TextDecoder().decode(o.stderr), re);
   }

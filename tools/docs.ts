@@ -80,7 +80,7 @@ function labelsIn(first: string, rest: string): string[] {
 function legacyPage(qualifier: string | undefined, file: string): string {
   if (qualifier && /glassy/.test(qualifier)) return "glassy-dynamics.md";
   if (qualifier && /ghost|mechanism/.test(qualifier)) return "ghost-mechanism.md";
-  return /glassy|0[89]-|glassy_paper/.test(file) ? "glassy-dynamics.md" : "ghost-mechanism.md";
+  return /glassy|0[89]-/.test(file) ? "glassy-dynamics.md" : "ghost-mechanism.md";
 }
 
 /** Finds every docs citation (new style and legacy `spec §x`) in one file's text. */

@@ -270,7 +270,8 @@ async function main(argv: string[]): Promise<number> {
   const shard = a.shard ? parseShard(a.shard) : { index: 0, count: 1 };
   const main = a.file ?? defaultSweepFile(def.name, a.scale);
   const file = shard.count === 1 ? main : shardFile(main, shard);
-  const workers = a.workers ?? Math.max(1, navigator.hardwareConcurrency ?? 1);
+  const workers = a.workers ??
+    Math.max(1, Math.floor((navigator.hardwareConcurrency ?? 1) / (def.threadsPerRun ?? 1)));
   const stop = () => {
     console.error(`\nsweep: interrupted; finished runs are in ${file} — rerun to resume`);
     Deno.exit(130);

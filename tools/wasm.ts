@@ -12,6 +12,7 @@
 import wabt from "wabt";
 import { gemmWat } from "../lib/rnn/gemm_wat.ts";
 import { rankKWat } from "../lib/rnn/rankk_wat.ts";
+import { simdWat } from "../lib/glassy/simd_wat.ts";
 
 /** One WebAssembly kernel: its WAT generator and the module holding the committed bytes. */
 export interface WasmKernel {
@@ -27,25 +28,38 @@ export interface WasmKernel {
 export const KERNELS: WasmKernel[] = [
   { name: "rnn gemm (f64x2)", wat: gemmWat, target: "lib/rnn/gemm_wasm.ts" },
   { name: "rank-K pair epochs (f64x2)", wat: rankKWat, target: "lib/rnn/rankk_wasm.ts" },
+  {
+    name: "glassy step kernels (f32x4, shared memory)",
+    wat: simdWat,
+    target: "lib/glassy/simd_wasm.ts",
+  },
 ];
 
 const B64_RE = /const WASM_B64 =\s*"([A-Za-z0-9+/=]*)";/;
 
 /**
- * Assembles WAT text to a WebAssembly binary with wabt's `wat2wasm` (SIMD and relaxed SIMD
- * enabled, LEBs canonicalised, no debug names) — the same bytes `wat2wasm file.wat` writes.
+ * Assembles WAT text to a WebAssembly binary with wabt's `wat2wasm` (SIMD, relaxed SIMD and
+ * threads enabled, LEBs canonicalised, no debug names) — the same bytes `wat2wasm file.wat` writes —
+ * and validates them by compiling them in this runtime.
  */
 export async function assemble(
   wat: string,
   filename = "module.wat",
 ): Promise<Uint8Array<ArrayBuffer>> {
   const w = await wabt();
-  const mod = w.parseWat(filename, wat, { simd: true, relaxed_simd: true });
+  const mod = w.parseWat(filename, wat, { simd: true, relaxed_simd: true, threads: true });
   try {
     mod.resolveNames();
-    mod.validate();
     const { buffer } = mod.toBinary({ canonicalize_lebs: true, write_debug_names: false });
-    return new Uint8Array(buffer);
+    const bytes = new Uint8Array(buffer);
+    // validated by the runtime that will run it (wabt.js's own validator rejects shared memories
+    // even with `threads` enabled)
+    try {
+      new WebAssembly.Module(bytes);
+    } catch (e) {
+      throw new Error(`${filename}: invalid module: ${(e as Error).message}`);
+    }
+    return bytes;
   } finally {
     mod.destroy();
   }
@@ -53,11 +67,7 @@ export async function assemble(
 
 /** Base64 of a byte array (as committed in `WASM_B64`). */
 export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return bytes.toBase64();
 }
 
 /** The base64 bytes committed in a kernel's target module. */

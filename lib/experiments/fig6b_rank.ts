@@ -11,7 +11,7 @@
 
 import { byScale, type Scale } from "../config.ts";
 import { logspace } from "../numeric.ts";
-import { train } from "../rnn/train.ts";
+import { train, trainEnsemble, type TrainOptions, type TrainResult } from "../rnn/train.ts";
 import type { SweepDefinition } from "../sweep/mod.ts";
 import { everyNth, groupBy, logEpochs, wilson } from "./common.ts";
 
@@ -69,34 +69,47 @@ export const sweep: SweepDefinition<Fig6bPoint, Fig6bSummary> = {
       curveEpochs: logEpochs(epochs - 1, 60),
     };
   },
-  run(point, config) {
-    const r = train({
-      model: { kind: "rankK", K: point.K },
-      task: { name: "delayed-activation", T: 20 },
-      seed: point.seed,
-      lr: point.lr,
-      epochs: config.epochs as number,
-      record: {
-        every: 0,
-        at: config.curveEpochs as number[],
-        weightNorm: false,
-        finalEval: true,
-      },
-    });
-    const h = r.history;
-    const loss0 = h.loss[0];
-    const finalLoss = r.finalEval?.loss ?? null;
-    const want = new Set(config.curveEpochs as number[]);
-    const idx = h.epoch.flatMap((e, i) => (want.has(e) ? [i] : []));
-    return {
-      status: r.status,
-      initialLoss: loss0,
-      finalLoss,
-      learned: finalLoss !== null && finalLoss / loss0 < (config.learnedRatio as number),
-      curve: { epoch: idx.map((i) => h.epoch[i]), ratio: idx.map((i) => h.loss[i] / loss0) },
-    };
-  },
+  run: (point, config) => summarize(train(runOptions(point, config)), config),
+  // One batched ensemble per K: the fused two-networks-per-lane kernel of lib/rnn (the same numbers
+  // as `run`, bit for bit: tests/experiments_test.ts).
+  runBatch: (points, config) =>
+    trainEnsemble({ epochs: config.epochs as number }, points.map((p) => runOptions(p, config)))
+      .map((r) => summarize(r, config)),
+  batchKey: (point) => String(point.K),
 };
+
+/** The training options of one Fig 6B run. */
+function runOptions(point: Fig6bPoint, config: Record<string, unknown>): TrainOptions {
+  return {
+    model: { kind: "rankK", K: point.K },
+    task: { name: "delayed-activation", T: 20 },
+    seed: point.seed,
+    lr: point.lr,
+    epochs: config.epochs as number,
+    record: {
+      every: 0,
+      at: config.curveEpochs as number[],
+      weightNorm: false,
+      finalEval: true,
+    },
+  };
+}
+
+/** The compact record of one Fig 6B run (what the figure needs). */
+function summarize(r: TrainResult, config: Record<string, unknown>): Fig6bSummary {
+  const h = r.history;
+  const loss0 = h.loss[0];
+  const finalLoss = r.finalEval?.loss ?? null;
+  const want = new Set(config.curveEpochs as number[]);
+  const idx = h.epoch.flatMap((e, i) => (want.has(e) ? [i] : []));
+  return {
+    status: r.status,
+    initialLoss: loss0,
+    finalLoss,
+    learned: finalLoss !== null && finalLoss / loss0 < (config.learnedRatio as number),
+    curve: { epoch: idx.map((i) => h.epoch[i]), ratio: idx.map((i) => h.loss[i] / loss0) },
+  };
+}
 
 /** Fraction learned per (lr, K) with its 95 % Wilson interval (Fig 6B summary panel). */
 export function learnedFractions(

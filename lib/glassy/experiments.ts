@@ -20,6 +20,8 @@ import { fullConfig, type FullTrainConfig, type TrainConfig, type TrainRecord } 
 import { GlassyTrainer } from "./trainer.ts";
 import { requireInteger, requirePositive } from "../validate.ts";
 import type { EngineName } from "./engine.ts";
+import type { RunContext } from "../sweep/checkpoint.ts";
+import { readBytesIfExists, writeFileAtomic } from "../sweep/results.ts";
 
 /** A learning curve (§5, F1): losses vs τ for one (d, w). */
 export interface LearningCurve {
@@ -35,11 +37,67 @@ export interface LearningCurve {
   test: number[];
 }
 
+/**
+ * Where a resumable run keeps its checkpoint ({@linkcode GlassyTrainer.checkpointBytes}): a file
+ * ({@linkcode fileCheckpoints}) or a sweep's run context (`lib/glassy/sweeps.ts`).
+ */
+export interface CheckpointStore {
+  /** A human-readable name for messages (e.g. the file path). */
+  name: string;
+  /** The bytes saved last, or null (a fresh start). */
+  load(): Promise<Uint8Array | null>;
+  /** Whether to save now, after `steps` steps; `last` is true at the run's (or chunk's) last step. */
+  due(steps: number, last: boolean): boolean;
+  /** Saves the checkpoint bytes, with the result so far and its coverage (steps `done` of `total`). */
+  save(
+    bytes: Uint8Array,
+    progress: { done: number; total: number; summary: unknown },
+  ): Promise<void>;
+}
+
+/** A checkpoint file saved every `every` steps and at the last step; resumed when it exists. */
+export function fileCheckpoints(path: string, every = 10_000): CheckpointStore {
+  requireInteger("checkpointEvery", every, 1);
+  return {
+    name: path,
+    load: () => readBytesIfExists(path),
+    due: (steps, last) => last || steps % every === 0,
+    save: (bytes) => writeFileAtomic(path, bytes),
+  };
+}
+
+/**
+ * The checkpoint store of a run inside a sweep (`lib/sweep`): the bytes travel base64-encoded in
+ * the run context's state file, saved whenever the context's save interval has passed, with the
+ * result so far as the point's in-progress record (coverage in steps).
+ */
+export function contextCheckpoints(ctx: RunContext, name: string): CheckpointStore {
+  return {
+    name,
+    async load() {
+      const state = (await ctx.load()) as { checkpoint?: string } | null;
+      return typeof state?.checkpoint === "string" ? Uint8Array.fromBase64(state.checkpoint) : null;
+    },
+    // not at the last step: the sweep appends the run's record right after it
+    due: () => ctx.due(),
+    save: (bytes, p) =>
+      ctx.save({ checkpoint: bytes.toBase64() }, {
+        done: p.done,
+        total: p.total,
+        unit: "steps",
+        summary: p.summary,
+      }),
+  };
+}
+
 /** Options shared by the runners. */
 export interface RunOptions {
-  /** Checkpoint file; if it exists the run resumes from it. */
-  checkpoint?: string;
-  /** Save a checkpoint every this many steps (default 10 000; only with `checkpoint`). */
+  /**
+   * Checkpoint file (resumed from if it exists; saved every `checkpointEvery` steps) or any
+   * {@linkcode CheckpointStore}.
+   */
+  checkpoint?: string | CheckpointStore;
+  /** Save a checkpoint file every this many steps (default 10 000; only with a file path). */
   checkpointEvery?: number;
   /** Called after each record. */
   onRecord?: (r: TrainRecord) => void;
@@ -58,13 +116,10 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+function storeOf(opts: RunOptions): CheckpointStore | null {
+  const c = opts.checkpoint;
+  if (c === undefined) return null;
+  return typeof c === "string" ? fileCheckpoints(c, opts.checkpointEvery ?? 10_000) : c;
 }
 
 function curveOf(tr: GlassyTrainer, steps: number): LearningCurve {
@@ -94,30 +149,33 @@ export async function runLearningCurve(
     throw new RangeError(`steps must be an integer >= 1, got ${steps}`);
   }
   const c = fullConfig(config);
-  const every = opts.checkpointEvery ?? 10000;
+  const store = storeOf(opts);
+  const saved = store ? await store.load() : null;
   let tr: GlassyTrainer;
-  if (opts.checkpoint && (await fileExists(opts.checkpoint))) {
-    tr =
-      (await GlassyTrainer.fromCheckpoint(data, await Deno.readFile(opts.checkpoint), opts.engine))
-        .trainer;
+  if (saved) {
+    tr = (await GlassyTrainer.fromCheckpoint(data, saved, opts.engine)).trainer;
     if (JSON.stringify(tr.config) !== JSON.stringify(c)) {
       tr.dispose();
-      throw new Error(`checkpoint ${opts.checkpoint} has a different config; delete it to restart`);
+      throw new Error(`checkpoint ${store!.name} has a different config; delete it to restart`);
     }
   } else {
     tr = await GlassyTrainer.create(data, c, opts.engine);
   }
+  const save = () =>
+    store!.save(tr.checkpointBytes(), {
+      done: tr.steps,
+      total: steps,
+      summary: curveOf(tr, steps),
+    });
   try {
     while (tr.steps < steps) {
       const r = tr.step();
       if (r && opts.onRecord) opts.onRecord(r);
-      if (opts.checkpoint && (tr.steps % every === 0 || tr.steps === steps)) {
-        await tr.saveCheckpoint(opts.checkpoint);
-      }
+      if (store && store.due(tr.steps, tr.steps === steps)) await save();
       if (opts.shouldStop && tr.steps % 100 === 0) {
         await yieldToEventLoop(); // lets signal handlers run
         if (opts.shouldStop()) {
-          if (opts.checkpoint) await tr.saveCheckpoint(opts.checkpoint);
+          if (store) await save();
           break;
         }
       }
@@ -204,16 +262,13 @@ export async function runAging(
   }
   const ends = cfg.waitSteps.map((w) => w + Math.round(agingFactor * w));
   const total = Math.max(...ends);
-  const every = opts.checkpointEvery ?? 10000;
+  const store = storeOf(opts);
+  const savedBytes = store ? await store.load() : null;
   let tr: GlassyTrainer;
   let trackers: (AgingTracker | null)[] = cfg.waitSteps.map(() => null);
   const agingKey = { waitSteps: cfg.waitSteps, agingFactor, noiseInterval, recordInterval };
-  if (opts.checkpoint && (await fileExists(opts.checkpoint))) {
-    const r = await GlassyTrainer.fromCheckpoint(
-      data,
-      await Deno.readFile(opts.checkpoint),
-      opts.engine,
-    );
+  if (savedBytes) {
+    const r = await GlassyTrainer.fromCheckpoint(data, savedBytes, opts.engine);
     tr = r.trainer;
     // extra: { aging, trackers } (older checkpoints: the trackers array alone)
     const extra = r.extra as
@@ -225,19 +280,35 @@ export async function runAging(
       : JSON.stringify(extra.aging) === JSON.stringify(agingKey);
     if (JSON.stringify(tr.config) !== JSON.stringify(train) || !sameAging) {
       tr.dispose();
-      throw new Error(`checkpoint ${opts.checkpoint} has a different config; delete it to restart`);
+      throw new Error(`checkpoint ${store!.name} has a different config; delete it to restart`);
     }
     trackers = saved.map((s) => (s ? AgingTracker.fromJSON(s) : null));
   } else {
     tr = await GlassyTrainer.create(data, train, opts.engine);
   }
-  const save = async () => {
-    if (opts.checkpoint) {
-      await tr.saveCheckpoint(opts.checkpoint, {
-        aging: agingKey,
-        trackers: trackers.map((t) => (t ? t.toJSON() : null)),
+  const config = { train, waitSteps: cfg.waitSteps, agingFactor, noiseInterval, recordInterval };
+  const result = (): AgingResult => {
+    const lossAt = new Map(tr.records.map((x) => [x.step, x.train]));
+    const curves: AgingCurve[] = [];
+    trackers.forEach((t, k) => {
+      if (!t) return;
+      const rec = t.record;
+      curves.push({
+        ...structuredClone(rec),
+        tauW: t.tauW,
+        waitSteps: cfg.waitSteps[k],
+        loss: rec.steps.map((j) => lossAt.get(t.stepW + j - 1) ?? null),
       });
-    }
+    });
+    return { config, steps: total, done: tr.steps, curves, learning: curveOf(tr, total) };
+  };
+  const save = async () => {
+    if (!store) return;
+    const bytes = tr.checkpointBytes({
+      aging: agingKey,
+      trackers: trackers.map((t) => (t ? t.toJSON() : null)),
+    });
+    await store.save(bytes, { done: tr.steps, total, summary: result() });
   };
   try {
     const until = Math.min(total, opts.untilStep ?? total);
@@ -258,7 +329,7 @@ export async function runAging(
           trackers[k] = new AgingTracker(tr.weights(), tr.tau, w, noiseInterval, recordInterval);
         }
       });
-      if (tr.steps % every === 0 || tr.steps === until) await save();
+      if (store && store.due(tr.steps, tr.steps === until)) await save();
       if (opts.shouldStop && tr.steps % 100 === 0) {
         await yieldToEventLoop(); // lets signal handlers run
         if (opts.shouldStop()) {
@@ -267,25 +338,7 @@ export async function runAging(
         }
       }
     }
-    const lossAt = new Map(tr.records.map((x) => [x.step, x.train]));
-    const curves: AgingCurve[] = [];
-    trackers.forEach((t, k) => {
-      if (!t) return;
-      const rec = t.record;
-      curves.push({
-        ...structuredClone(rec),
-        tauW: t.tauW,
-        waitSteps: cfg.waitSteps[k],
-        loss: rec.steps.map((j) => lossAt.get(t.stepW + j - 1) ?? null),
-      });
-    });
-    return {
-      config: { train, waitSteps: cfg.waitSteps, agingFactor, noiseInterval, recordInterval },
-      steps: total,
-      done: tr.steps,
-      curves,
-      learning: curveOf(tr, total),
-    };
+    return result();
   } finally {
     tr.dispose();
   }

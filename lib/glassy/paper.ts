@@ -1,49 +1,151 @@
 /**
- * The paper-scale configurations run by `deno task glassy:paper` (`tools/glassy_paper.ts`) and
- * checked by `tests/glassy_results_test.ts` (`docs/glassy-dynamics.md` §5–7). One home, so that the
- * committed result files can be compared with the configuration the tool would run now.
+ * The glassy paper's two sweeps (`docs/glassy-dynamics.md` §5–7), at the paper's settings and at a
+ * quick scale: the learning-time grid over (d, w) ({@linkcode GLASSY_LEARNING}, sweep
+ * `glassy-learning`, `lib/glassy/learning_sweep.ts`) and the aging runs
+ * ({@linkcode GLASSY_AGING}, sweep `glassy-aging`, `lib/glassy/aging_sweep.ts`). One home, so that
+ * the sweeps, the notebooks and the results test agree on what the committed files hold.
  *
  * @module
  */
 
+import { byScale, type Scale } from "../config.ts";
+import {
+  type ChoraleData,
+  type ChoraleDataset,
+  loadJsbChorales,
+  prepareChoraleData,
+} from "./data.ts";
+import type { PrepareOptions } from "./data.ts";
+import type { EngineName } from "./engine.ts";
+
 /** Data selection (the reference script's: 80 chorales from 100, all test chorales, 43–96). */
 export const PAPER_DATA = { firstChorale: 100, nChorales: 80, low: 43, high: 96 };
 
-/** The learning-time grid [inferred: the paper's grid is not in the sources]. */
-export const PAPER_LEARNING = {
-  data: PAPER_DATA,
-  /** Defaults of the reference script (η0 = 0.0004, warm-up 5000, mbs 300, seed 42). */
-  train: {
-    eta0: 0.0004,
-    warmupSteps: 5000,
-    batchSize: 300,
-    orthInterval: 200,
-    recordInterval: 500,
-    seed: 42,
-  },
-  /** Steps per (d, w) run (τ ≈ 40.5). */
-  steps: 100_000,
-  /** Runs in the order they are produced: d = 2 first (the reference default w = 70 first). */
-  grid: [
-    { depth: 2, widths: [70, 40, 100, 30, 50, 60, 80, 120, 20] },
-    { depth: 1, widths: [40, 60, 80, 100, 120, 160] },
-    { depth: 3, widths: [20, 30, 40, 50, 60, 80] },
-    { depth: 4, widths: [20, 30, 40, 50, 60, 80] },
-  ],
-};
-
-/** The aging grid [inferred]: d = 2, an under-, a near-critical and an over-parametrised width. */
-export const PAPER_AGING = {
-  data: PAPER_DATA,
-  train: PAPER_LEARNING.train,
-  depth: 2,
-  widths: [20, 50, 120],
-  /**
-   * τ_w ≈ 4.1, 8.9, 19.3, 39.3 (τ = 1.2732 + 0.0004 (s − 5000)), each aged 4 τ_w. Multiples of the
-   * orth interval, so that M is re-orthogonalised at the first aging step as in the reference.
-   */
-  waitSteps: [12_000, 24_000, 50_000, 100_000],
-  agingFactor: 4,
-  noiseInterval: 2000,
+/** The reference script's SGD settings (η0 = 0.0004, warm-up 5000, mbs 300; its seed is 42). */
+const PAPER_TRAIN = {
+  eta0: 0.0004,
+  warmupSteps: 5000,
+  batchSize: 300,
+  orthInterval: 200,
   recordInterval: 500,
 };
+
+/**
+ * The engine the sweeps run with (part of their config, so of its hash): float32 engines agree
+ * to rounding, but rounding differences grow over thousands of SGD steps, so a record can only be
+ * recomputed exactly with the engine that wrote it.
+ */
+export const SWEEP_ENGINE: EngineName = "simd";
+
+/** The learning-time sweep's config at one scale. */
+export interface GlassyLearningConfig extends Record<string, unknown> {
+  data: PrepareOptions;
+  train: typeof PAPER_TRAIN;
+  /** Steps per (d, w) run. */
+  steps: number;
+  /** Runs in the order they are produced. */
+  grid: { depth: number; widths: number[] }[];
+  /** Seeds of the initialisation and minibatch stream (the reference's: 42). */
+  seeds: number[];
+  engine: EngineName;
+}
+
+/**
+ * The learning-time grid. Paper: [inferred: the paper's grid is not in the sources] d = 2 first
+ * (the reference default w = 70 first, then widths bracketing w_c), then d = 1, 3, 4; 100 000
+ * steps per run (τ ≈ 40.5). Quick: a reduced problem (6 chorales, 5 test chorales, η0 125× the
+ * paper's) for tests and a first look.
+ */
+export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {
+  return byScale({
+    quick: {
+      data: { firstChorale: 100, nChorales: 6, maxTestChorales: 5 },
+      train: { ...PAPER_TRAIN, eta0: 0.05, warmupSteps: 200, batchSize: 100, recordInterval: 100 },
+      steps: 1000,
+      grid: [{ depth: 2, widths: [8, 16] }, { depth: 1, widths: [8] }],
+      seeds: [42],
+      engine: SWEEP_ENGINE,
+    },
+    paper: {
+      data: PAPER_DATA,
+      train: PAPER_TRAIN,
+      steps: 100_000,
+      grid: [
+        { depth: 2, widths: [70, 40, 100, 30, 50, 60, 80, 120, 20] },
+        { depth: 1, widths: [40, 60, 80, 100, 120, 160] },
+        { depth: 3, widths: [20, 30, 40, 50, 60, 80] },
+        { depth: 4, widths: [20, 30, 40, 50, 60, 80] },
+      ],
+      seeds: [42],
+      engine: SWEEP_ENGINE,
+    },
+  }, scale);
+}
+
+/** The aging sweep's config at one scale. */
+export interface GlassyAgingConfig extends Record<string, unknown> {
+  data: PrepareOptions;
+  train: typeof PAPER_TRAIN;
+  depth: number;
+  widths: number[];
+  /** Seeds (the reference's: 42). */
+  seeds: number[];
+  /** Waiting times in steps (multiples of the orth interval, ≥ the warm-up). */
+  waitSteps: number[];
+  agingFactor: number;
+  noiseInterval: number;
+  recordInterval: number;
+  engine: EngineName;
+}
+
+/**
+ * The aging runs [inferred]: d = 2, an under-, a near-critical and an over-parametrised width.
+ * Paper: τ_w ≈ 4.1, 8.9, 19.3, 39.3 (τ = 1.2732 + 0.0004 (s − 5000)), each aged 4 τ_w; waiting
+ * steps are multiples of the orth interval, so that M is re-orthogonalised at the first aging step
+ * as in the reference. Quick: the reduced problem of {@linkcode glassyLearningConfig}.
+ */
+export function glassyAgingConfig(scale: Scale): GlassyAgingConfig {
+  return byScale({
+    quick: {
+      data: { firstChorale: 100, nChorales: 6, maxTestChorales: 5 },
+      train: { ...PAPER_TRAIN, eta0: 0.05, warmupSteps: 200, batchSize: 100, recordInterval: 40 },
+      depth: 2,
+      widths: [4, 16],
+      seeds: [42],
+      waitSteps: [400, 800],
+      agingFactor: 1,
+      noiseInterval: 200,
+      recordInterval: 40,
+      engine: SWEEP_ENGINE,
+    },
+    paper: {
+      data: PAPER_DATA,
+      train: PAPER_TRAIN,
+      depth: 2,
+      widths: [20, 50, 120],
+      seeds: [42],
+      waitSteps: [12_000, 24_000, 50_000, 100_000],
+      agingFactor: 4,
+      noiseInterval: 2000,
+      recordInterval: 500,
+      engine: SWEEP_ENGINE,
+    },
+  }, scale);
+}
+
+let dataset: Promise<ChoraleDataset> | null = null;
+const prepared = new Map<string, ChoraleData>();
+
+/**
+ * The JSB chorales prepared with `sel`, loaded once per process (`GHOSTLAB_JSB_PATH`, the data/
+ * cache, or a download; see `loadJsbChorales`) and cached per selection.
+ */
+export async function sweepData(sel: PrepareOptions): Promise<ChoraleData> {
+  const key = JSON.stringify(sel);
+  const hit = prepared.get(key);
+  if (hit) return hit;
+  dataset ??= loadJsbChorales();
+  const d = prepareChoraleData(await dataset, sel);
+  prepared.set(key, d);
+  return d;
+}

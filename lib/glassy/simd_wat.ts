@@ -1,8 +1,7 @@
 /**
  * WebAssembly-text source of the float32 SIMD (f32x4) kernels of the glassy engine
  * (`docs/glassy-dynamics.md` §8: speed). `simd_wasm.ts` holds the compiled bytes; regenerate them
- * after editing this generator with `deno run -A lib/glassy/simd_wat.ts --write` (compiles with
- * npm `wabt`).
+ * after editing this generator with `deno task wasm` (`tools/wasm.ts`, npm `wabt`).
  *
  * The module imports a shared memory `env.mem` (so that a Web Worker can run the same kernels on
  * the same buffers) and exports, with all pointers in bytes and strides in float32 elements:
@@ -227,29 +226,4 @@ ${rowOp("addrow", "(f32x4.add (v128.load (local.get $d)) (v128.load (local.get $
     (br $l)))
 )
 )`;
-}
-
-if (import.meta.main) {
-  // deno-lint-ignore no-explicit-any
-  const init = (await import("wabt")).default as any;
-  const wabt = await init();
-  const mod = wabt.parseWat("glassy_simd.wat", simdWat(), {
-    simd: true,
-    threads: true,
-    relaxed_simd: true,
-  });
-
-  const { buffer } = mod.toBinary({});
-  let bin = "";
-  for (const b of buffer as Uint8Array) bin += String.fromCharCode(b);
-  const b64 = btoa(bin);
-  if (Deno.args.includes("--write")) {
-    const path = new URL("./simd_wasm.ts", import.meta.url);
-    const src = await Deno.readTextFile(path);
-    await Deno.writeTextFile(
-      path,
-      src.replace(/const WASM_B64 =\n {2}"[^"]*";/, `const WASM_B64 =\n  "${b64}";`),
-    );
-    console.log(`wrote ${buffer.length} bytes to simd_wasm.ts`);
-  } else console.log(b64);
 }

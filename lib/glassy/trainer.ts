@@ -333,13 +333,6 @@ export class GlassyTrainer {
     );
   }
 
-  /** Writes {@linkcode checkpointBytes} atomically (temporary file + rename). */
-  async saveCheckpoint(path: string, extra: unknown = null): Promise<void> {
-    const tmp = `${path}.${Date.now()}.tmp`;
-    await Deno.writeFile(tmp, this.checkpointBytes(extra));
-    await Deno.rename(tmp, path);
-  }
-
   /**
    * Restores a trainer from {@linkcode checkpointBytes}; returns it with the saved `extra`.
    *

@@ -12,7 +12,8 @@
 import { drawEpochNoise, type Task } from "../tasks/mod.ts";
 import { Rng } from "../random.ts";
 import { TANH_EXP_TABLE } from "./engine.ts";
-import { moduleFromBase64, wasmGemmAvailable } from "./gemm_wasm.ts";
+import { moduleFromBase64 } from "../wasm.ts";
+import { wasmGemmAvailable } from "./gemm_wasm.ts";
 import type { Layout, ResolvedModel } from "./model.ts";
 import { HEADER } from "./rankk_wat.ts";
 

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { canonicalJson, configHash, writeFileAtomic } from "./results.ts";
+import { canonicalJson, configHash, readTextIfExists, writeFileAtomic } from "./results.ts";
 
 /** Coverage and summary so far of an unfinished run. */
 export interface RunProgress<S = unknown> {
@@ -105,18 +105,9 @@ async function stateFile(spec: ContextSpec, key: string): Promise<string> {
   }.json`;
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** Reads every line of a progress sidecar (any config), in file order; [] if there is none. */
 export async function readProgress(file: string): Promise<ProgressRecord[]> {
-  const text = await readText(file);
+  const text = await readTextIfExists(file);
   if (text === null) return [];
   const out: ProgressRecord[] = [];
   text.split("\n").forEach((line, i) => {
@@ -182,7 +173,7 @@ export function runContext(
   let last = performance.now();
   return {
     async load() {
-      const text = await readText(await stateFile(spec, key));
+      const text = await readTextIfExists(await stateFile(spec, key));
       if (text === null) return null;
       const saved = JSON.parse(text) as { configHash: string; key: string; state: unknown };
       return saved.configHash === spec.configHash && saved.key === key ? saved.state : null;
@@ -229,6 +220,6 @@ export async function clearRunStates(spec: ContextSpec, keys: string[]): Promise
     }
   }
   const done = new Set(keys);
-  if ((await readText(spec.progressFile)) === null) return;
+  if ((await readTextIfExists(spec.progressFile)) === null) return;
   await editProgress(spec.progressFile, spec.cacheDir, (rs) => rs.filter((r) => !done.has(r.key)));
 }

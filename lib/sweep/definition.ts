@@ -24,7 +24,7 @@
  */
 
 import type { Scale } from "../config.ts";
-import { canonicalJson, configHash, writeFileAtomic } from "./results.ts";
+import { canonicalJson, configHash, readTextIfExists, writeFileAtomic } from "./results.ts";
 import { runInWorkers } from "./pool.ts";
 import {
   clearRunStates,
@@ -57,6 +57,11 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
   runBatch?(points: P[], config: Record<string, unknown>): S[] | Promise<S[]>;
   /** Optional: which points may share one runBatch call (default: all points). */
   batchKey?(point: P): string;
+  /**
+   * Optional: threads one run keeps busy by itself (default 1). The CLI's default number of
+   * workers is the machine's cores divided by this (e.g. 2 for the glassy engine's two threads).
+   */
+  threadsPerRun?: number;
 }
 
 /** Any sweep definition (for code that handles sweeps generically). */
@@ -329,22 +334,13 @@ function recordLine(r: RawRecord): string {
   },"summary":${canonicalJson(r.summary)}}\n`;
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /**
  * Reads the records of a record file (any config), in file order, later duplicates of a key
  * overriding earlier ones. A torn (partial) last line — an interrupted append — is ignored; a
  * malformed line elsewhere is an error naming the file and line.
  */
 export async function readRecords(file: string): Promise<RawRecord[]> {
-  const text = await readText(file);
+  const text = await readTextIfExists(file);
   if (text === null) return [];
   const lines = text.split("\n");
   const out = new Map<string, RawRecord>();
@@ -368,7 +364,7 @@ export async function readRecords(file: string): Promise<RawRecord[]> {
 
 async function readTimings(file: string, hash: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const text = await readText(timingFile(file));
+  const text = await readTextIfExists(timingFile(file));
   if (text === null) return out;
   for (const line of text.split("\n")) {
     try {
@@ -580,7 +576,7 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
   const reused = mine.length - todo.length;
   // Start from a clean file: valid records only, canonical order (drops discarded records and a
   // torn last line, so appends start on a fresh line).
-  const text = await readText(file);
+  const text = await readTextIfExists(file);
   const clean = rs.keys.filter((k) => have.has(k)).map((k) => recordLine(have.get(k)!)).join("");
   if (text === null || text !== clean) await writeCanonical(file, rs.keys, have);
   const timing = timingFile(file);
@@ -767,7 +763,7 @@ export async function mergeSweep<P extends Record<string, unknown>, S>(
   const progress = new Map<string, ProgressRecord>();
   for (const f of [file, ...shards]) {
     for (const [k, r] of validRecords(f, rs, await readRecords(f), false)) have.set(k, r);
-    const t = await readText(timingFile(f));
+    const t = await readTextIfExists(timingFile(f));
     if (t !== null && f !== file) timings += t.endsWith("\n") || t === "" ? t : t + "\n";
     for (const p of await readProgress(progressFile(f))) {
       if (p.configHash === rs.configHash) progress.set(p.key, p);
@@ -778,7 +774,7 @@ export async function mergeSweep<P extends Record<string, unknown>, S>(
   if (timings !== "") await appendLine(timingFile(file), timings);
   // in-progress summaries of the shards' unfinished runs go to the main progress sidecar
   const open = [...progress.values()].filter((p) => !have.has(p.key));
-  if (open.length > 0 || (await readText(progressFile(file))) !== null) {
+  if (open.length > 0 || (await readTextIfExists(progressFile(file))) !== null) {
     await editProgress(progressFile(file), defaultCacheDir(file, def.name), () => open);
   }
   const n = rs.keys.filter((k) => have.has(k)).length;

@@ -58,10 +58,11 @@ export function roundDeep(v: unknown, digits = 7): unknown {
   return v;
 }
 
-/** Writes a text file atomically: a temporary file in the same folder, then a rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+/** Writes a file (text or bytes) atomically: a temporary file in the same folder, then a rename. */
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
-  await Deno.writeTextFile(tmp, text);
+  if (typeof content === "string") await Deno.writeTextFile(tmp, content);
+  else await Deno.writeFile(tmp, content);
   await Deno.rename(tmp, path);
 }
 
@@ -84,14 +85,30 @@ export async function writeResultFile<C, R>(
   await writeFileAtomic(path, JSON.stringify(file) + "\n");
 }
 
-/** Reads a result file, or null if it does not exist. */
-export async function readResultFile<C, R>(path: string): Promise<ResultFile<C, R> | null> {
+/** A text file's content, or null if it does not exist (other read errors are thrown). */
+export async function readTextIfExists(path: string): Promise<string | null> {
   try {
-    return JSON.parse(await Deno.readTextFile(path)) as ResultFile<C, R>;
+    return await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
+}
+
+/** A file's bytes, or null if it does not exist (other read errors are thrown). */
+export async function readBytesIfExists(path: string): Promise<Uint8Array | null> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Reads a result file, or null if it does not exist. */
+export async function readResultFile<C, R>(path: string): Promise<ResultFile<C, R> | null> {
+  const text = await readTextIfExists(path);
+  return text === null ? null : JSON.parse(text) as ResultFile<C, R>;
 }
 
 /** Absolute path of a file under the project's `data/results/` (independent of the cwd). */

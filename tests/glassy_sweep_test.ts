@@ -1,0 +1,119 @@
+// The glassy paper's sweeps (lib/glassy/learning_sweep.ts, aging_sweep.ts) on the lib/sweep
+// machinery: the CLI killed with `kill -9` inside a run resumes it from its saved state and writes
+// exactly the file of an uninterrupted run; an aging run interrupted after a save and resumed from
+// that state gives exactly the uninterrupted result (Δ trackers included); the registry and the
+// paper grids. Needs the JSB file (../shared/data or GHOSTLAB_JSB_PATH), else skipped.
+import assert from "node:assert/strict";
+import { SWEEPS } from "../lib/experiments/mod.ts";
+import { sweep as learning } from "../lib/glassy/learning_sweep.ts";
+import { sweep as aging } from "../lib/glassy/aging_sweep.ts";
+import { glassyAgingConfig, glassyLearningConfig } from "../lib/glassy/paper.ts";
+import { progressFile, readProgress, readRecords, type RunContext } from "../lib/sweep/mod.ts";
+import type { RunProgress } from "../lib/sweep/checkpoint.ts";
+import { jsbPath, sweepCli } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const jsb = jsbPath();
+
+Deno.test("glassy sweeps: registered; paper grids of 27 (d, w) runs and 3 aging widths", () => {
+  assert.equal(
+    SWEEPS["glassy-learning"],
+    new URL("../lib/glassy/learning_sweep.ts", import.meta.url).href,
+  );
+  assert.equal(
+    SWEEPS["glassy-aging"],
+    new URL("../lib/glassy/aging_sweep.ts", import.meta.url).href,
+  );
+  const pts = learning.points("paper");
+  assert.equal(pts.length, 27);
+  assert.deepEqual(pts[0], { depth: 2, width: 70, seed: 42 }, "the reference default runs first");
+  assert.equal(glassyLearningConfig("paper").train.eta0, 0.0004);
+  assert.deepEqual(aging.points("paper").map((p) => p.width), [20, 50, 120]);
+  assert.equal(glassyAgingConfig("paper").engine, "simd", "the engine is part of the config hash");
+});
+
+Deno.test({
+  name:
+    "glassy-learning CLI: kill -9 inside a run, rerun continues it; file = an uninterrupted run's",
+  ignore: jsb === null,
+  fn: async () => {
+    await Deno.mkdir(`${ROOT}build`, { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: `${ROOT}build`, prefix: "glassy_sweep_test_" });
+    const killed = `${dir}/killed.jsonl`, clean = `${dir}/clean.jsonl`;
+    const args = [
+      "glassy-learning",
+      "--workers",
+      "1",
+      "--checkpoint-seconds",
+      "0.05",
+      "--set",
+      "steps=2000",
+    ];
+    const child = sweepCli([...args, "--file", killed], jsb!);
+    let at = 0;
+    for (let i = 0; i < 6000 && at < 400; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const p = await readProgress(progressFile(killed)).catch(() => []);
+      at = Math.max(0, ...p.map((x) => x.done));
+    }
+    child.kill("SIGKILL");
+    const st = await child.status;
+    assert.equal(st.signal, "SIGKILL", "the sweep must still be running when killed");
+    assert.ok(at >= 400 && at < 2000, `killed at step ${at} of 2000`);
+    const open = await readProgress(progressFile(killed));
+    assert.equal(open.length, 1, JSON.stringify(open.map((o) => [o.key, o.done])));
+    const finishedBefore = (await readRecords(killed)).length;
+    const resumed = await sweepCli([...args, "--file", killed], jsb!).output();
+    assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+    const whole = await sweepCli([...args, "--file", clean], jsb!).output();
+    assert.equal(whole.code, 0, new TextDecoder().decode(whole.stderr));
+    assert.equal(await Deno.readTextFile(killed), await Deno.readTextFile(clean));
+    assert.equal((await readRecords(killed)).length, 3);
+    assert.ok(finishedBefore < 3);
+    // a finished sweep leaves no progress sidecar
+    await assert.rejects(Deno.stat(progressFile(killed)), Deno.errors.NotFound);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "glassy-aging run: interrupted after a save and resumed = uninterrupted (Δ included)",
+  ignore: jsb === null,
+  fn: async () => {
+    Deno.env.set("GHOSTLAB_JSB_PATH", jsb!);
+    const config = aging.config("quick");
+    const point = aging.points("quick")[0];
+    const whole = await aging.run(point, config);
+    // a context that saves once past step 500 (inside the first aging window), then "dies"
+    let saved: unknown = null;
+    let progress: RunProgress | null = null;
+    let n = 0;
+    const dying: RunContext = {
+      load: () => Promise.resolve(null),
+      progress: () => Promise.resolve(null),
+      due: () => ++n === 500,
+      save(state, p) {
+        saved = structuredClone(state);
+        progress = p ?? null;
+        return Promise.reject(new Error("killed"));
+      },
+    };
+    await assert.rejects(Promise.resolve(aging.run(point, config, dying)), /killed/);
+    assert.ok(saved !== null && progress !== null);
+    const p = progress as RunProgress;
+    assert.equal(p.done, 500);
+    assert.equal(p.unit, "steps");
+    const resuming: RunContext = {
+      load: () => Promise.resolve(saved),
+      progress: () => Promise.resolve(p),
+      due: () => false,
+      save: () => Promise.resolve(),
+    };
+    const again = await aging.run(point, config, resuming);
+    assert.deepEqual(again, whole);
+    assert.ok(
+      whole.curves.length === glassyAgingConfig("quick").waitSteps.length &&
+        whole.curves[0].delta.length > 5,
+    );
+  },
+});
