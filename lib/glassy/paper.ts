@@ -133,6 +133,23 @@ export function glassyAgingConfig(scale: Scale): GlassyAgingConfig {
   }, scale);
 }
 
+/**
+ * One line describing a run's data and SGD settings — what notebooks 08 and 09 print from the
+ * settings they actually used (their parameters at quick scale, the sweep's config at paper scale).
+ */
+export function describeSettings(
+  data: PrepareOptions,
+  train: { eta0: number; warmupSteps: number; batchSize: number },
+): string {
+  const ratio = train.eta0 / PAPER_TRAIN.eta0;
+  const eta = ratio === 1
+    ? `η0 = ${train.eta0} (the reference script's)`
+    : `η0 = ${train.eta0} (${+ratio.toPrecision(3)}× the reference script's ${PAPER_TRAIN.eta0})`;
+  return `${data.nChorales} training chorales from index ${data.firstChorale}, ` +
+    `${data.maxTestChorales === undefined ? "all" : data.maxTestChorales} test chorales; ${eta}, ` +
+    `${train.warmupSteps}-step sine warm-up, minibatch ${train.batchSize}`;
+}
+
 let dataset: Promise<ChoraleDataset> | null = null;
 const prepared = new Map<string, ChoraleData>();
 
