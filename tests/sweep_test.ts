@@ -237,6 +237,7 @@ Deno.test("sweep: bad configs are rejected with a named error before any run sta
       ],
       [["tiny-test", "--module", TINY_MODULE, "--scale", "huge"], /--scale must be quick or paper/],
       [["tiny-test", "--frobnicate"], /unknown option --frobnicate/],
+      [["tiny-test", "--module", TINY_MODULE, "--cores", "0"], /--cores must be an integer >= 1/],
     ] as [string[], RegExp][]
   ) {
     const o = await sweepCli(args).output();

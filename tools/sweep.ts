@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno task sweep list
- * deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k] [--batch n]
+ * deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k | --cores c] [--batch n]
  *                        [--file path] [--set name=value]... [--discard-stale] [--module path]
  *                        [--checkpoint-seconds s]
  * deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
@@ -39,7 +39,7 @@ import type { Scale } from "../lib/config.ts";
 
 const USAGE = `usage:
   deno task sweep list
-  deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k] [--batch n]
+  deno task sweep <name> [--scale quick|paper] [--shard i/n] [--workers k | --cores c] [--batch n]
                          [--file path] [--set name=value]... [--discard-stale] [--module path]
                          [--checkpoint-seconds s]
   deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
@@ -51,6 +51,7 @@ interface Args {
   scale: Scale;
   shard?: string;
   workers?: number;
+  cores?: number;
   batch?: number;
   file?: string;
   module?: string;
@@ -63,6 +64,7 @@ const FLAGS_WITH_VALUE = [
   "--scale",
   "--shard",
   "--workers",
+  "--cores",
   "--batch",
   "--file",
   "--set",
@@ -113,6 +115,9 @@ export function parseArgs(argv: string[]): Args {
         break;
       case "--workers":
         a.workers = positiveInt(flag, v);
+        break;
+      case "--cores":
+        a.cores = positiveInt(flag, v);
         break;
       case "--batch":
         a.batch = positiveInt(flag, v);
@@ -270,8 +275,8 @@ async function main(argv: string[]): Promise<number> {
   const shard = a.shard ? parseShard(a.shard) : { index: 0, count: 1 };
   const main = a.file ?? defaultSweepFile(def.name, a.scale);
   const file = shard.count === 1 ? main : shardFile(main, shard);
-  const workers = a.workers ??
-    Math.max(1, Math.floor((navigator.hardwareConcurrency ?? 1) / (def.threadsPerRun ?? 1)));
+  const cores = a.cores ?? navigator.hardwareConcurrency ?? 1;
+  const workers = a.workers ?? Math.max(1, Math.floor(cores / (def.threadsPerRun ?? 1)));
   const stop = () => {
     console.error(`\nsweep: interrupted; finished runs are in ${file} — rerun to resume`);
     Deno.exit(130);

@@ -8,8 +8,9 @@
 # Every task writes its own shard file (data/results/<name>.shard-i-of-n.jsonl, resumable: resubmit
 # the same array after a timeout or preemption); `deno task sweep merge` then writes
 # data/results/<name>.jsonl, byte-identical to a single-machine run. Extra arguments go to
-# `deno task sweep` (--scale, --set name=value, --file, --module, --batch). Workers per task =
-# --cpus-per-task.
+# `deno task sweep` (--scale, --set name=value, --file, --module, --batch). Each task uses its
+# --cpus-per-task cores: that many workers, or fewer for sweeps whose runs are multi-threaded
+# (`threadsPerRun`, e.g. the glassy sweeps' two threads per run).
 #SBATCH --job-name=ghostlab-sweep
 #SBATCH --cpus-per-task=2
 #SBATCH --output=slurm-%A_%a.out
@@ -39,4 +40,4 @@ if [ ! -f deno.json ] || [ ! -f tools/sweep.ts ]; then
   exit 2
 fi
 exec deno task sweep "$@" --shard "${SLURM_ARRAY_TASK_ID}/${count}" \
-  --workers "${SLURM_CPUS_PER_TASK:-1}"
+  --cores "${SLURM_CPUS_PER_TASK:-1}"
