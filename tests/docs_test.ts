@@ -64,6 +64,7 @@ const REQUIRED: Record<string, string[]> = {
     "6.4",
     "6.5",
     "6.6",
+    "6.7", // ours: re-orthogonalisation jumps of Δ
     "7",
     "8",
     "9",

@@ -22,6 +22,7 @@ import {
   lossBits,
   matmul,
   type NetworkState,
+  orthogonalisationJumps,
   orthogonalityError,
   outerProductVarianceSum,
   parameterCount,
@@ -628,5 +629,38 @@ Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one"
   await assert.rejects(
     runAging(data, { ...cfg, train: { ...cfg.train, eta0: Number.NaN } }),
     /eta0 must be a finite number > 0/,
+  );
+});
+
+Deno.test("orthogonalisation jumps (Eq. 6.7.1): a synthetic Δ with known jumps and an aging rate", () => {
+  // Δ grows at a slowly decaying rate r(j) = 2/(1 + j/3000) per step, plus J = 40 r(j) at every
+  // step that ends with a re-orthogonalisation (every 200 steps); recorded like the quick scale
+  // (every 40 steps: 0 or 1 per interval) and like the paper scale (every 500: 2 or 3)
+  const orthAt = (s: number) => s % 200 === 0;
+  for (const [waitSteps, every] of [[400, 40], [12_000, 500]]) {
+    const steps: number[] = [], delta: number[] = [];
+    let d = 0;
+    for (let j = 0; j < 30 * every; j++) {
+      const r = 2 / (1 + j / 3000);
+      d += r + (orthAt(waitSteps + j) ? 40 * r : 0);
+      if (j % every === 0) {
+        steps.push(j + 1);
+        delta.push(d);
+      }
+    }
+    const o = orthogonalisationJumps({ steps, delta, waitSteps }, orthAt);
+    assert.ok(o.pairs >= 5, `pairs ${o.pairs}`);
+    assert.ok(Math.abs(o.jumpInSteps - 40) < 2, `every ${every}: jump ${o.jumpInSteps} steps`);
+    assert.ok(o.stepRate > 0.5 && o.stepRate < 2, `rate ${o.stepRate}`);
+  }
+  const none = orthogonalisationJumps(
+    { steps: [1, 41, 81, 121], delta: [1, 41, 81, 121], waitSteps: 400 },
+    () => false,
+  );
+  assert.equal(none.pairs, 0);
+  assert.ok(Number.isNaN(none.jumpInSteps));
+  assert.throws(
+    () => orthogonalisationJumps({ steps: [1], delta: [], waitSteps: 0 }, orthAt),
+    /equal lengths/,
   );
 });

@@ -177,3 +177,63 @@ export class AgingTracker {
     return t;
   }
 }
+
+/** What {@linkcode orthogonalisationJumps} measures on one Δ curve. */
+export interface OrthJumps {
+  /** Median over adjacent interval pairs of J/r: one re-orthogonalisation in ordinary steps. */
+  jumpInSteps: number;
+  /** Median ordinary per-step rate r of Δ over the pairs. */
+  stepRate: number;
+  /** Adjacent record-interval pairs with equal length and different re-orthogonalisation counts. */
+  pairs: number;
+}
+
+function median(v: number[]): number {
+  if (v.length === 0) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The jumps of Δ at the steps that end with the re-orthogonalisation of M, measured from a
+ * recorded Δ curve by Eq. (6.7.1) of docs/glassy-dynamics.md §6.7: adjacent record intervals of
+ * equal length with different numbers of such steps give the jump J and the ordinary per-step
+ * rate r. `orthAt(s)` says whether global step s ends with a re-orthogonalisation (the trainer's
+ * `orthogonalizesAt`); aging step j is global step `waitSteps + j`. NaN fields when no interval pair
+ * separates the two (e.g. every interval holds the same number of re-orthogonalisations).
+ */
+export function orthogonalisationJumps(
+  curve: { steps: number[]; delta: number[]; waitSteps: number },
+  orthAt: (s: number) => boolean,
+): OrthJumps {
+  const { steps, delta, waitSteps } = curve;
+  if (steps.length !== delta.length) {
+    throw new RangeError(
+      `steps and delta must have equal lengths, got ${steps.length}, ${delta.length}`,
+    );
+  }
+  // interval k (k ≥ 1): aging steps steps[k-1] … steps[k]-1, Δ increment delta[k] − delta[k-1]
+  const iv: { L: number; n: number; inc: number }[] = [];
+  for (let k = 1; k < steps.length; k++) {
+    let n = 0;
+    for (let j = steps[k - 1]; j < steps[k]; j++) if (orthAt(waitSteps + j)) n++;
+    iv.push({ L: steps[k] - steps[k - 1], n, inc: delta[k] - delta[k - 1] });
+  }
+  const ratios: number[] = [];
+  const rates: number[] = [];
+  for (let k = 0; k + 1 < iv.length; k++) {
+    const a = iv[k], b = iv[k + 1];
+    if (a.L !== b.L || a.n === b.n) continue;
+    const J = (a.inc - b.inc) / (a.n - b.n);
+    const r = (a.inc + b.inc - J * (a.n + b.n)) / (2 * a.L);
+    if (!(r > 0)) continue;
+    ratios.push(J / r);
+    rates.push(r);
+  }
+  return {
+    jumpInSteps: median(ratios),
+    stepRate: median(rates),
+    pairs: ratios.length,
+  };
+}
