@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Proves the README's "Quick start" on a fresh machine: builds a bare Debian 12 root with
-# debootstrap, copies a clean checkout of the repository (git archive of a ref) and ../shared into
+# debootstrap, puts a clean checkout of the repository (a git clone at a ref) and ../shared into
 # it, and runs exactly the two commands of the README's Quick start code block in a chroot, timing
 # each. Needs root, debootstrap and network access to deb.debian.org and the npm registry.
 #
 #   sudo bash tools/fresh_machine_test.sh [--repo PATH] [--ref REF] [--shared PATH] [--dir DIR]
-#                                         [--install-only] [--commands N] [--keep]
+#                                         [--install-only] [--commands N | --command K] [--keep]
 #
 #   --repo PATH     git repository to test (default: this one)
-#   --ref REF       commit, branch or tag (default HEAD); uncommitted changes are not included
+#   --ref REF       commit, branch or tag (default HEAD), cloned; uncommitted changes are not included
 #   --shared PATH   folder copied to ../shared beside the checkout (default: <repo>/../shared)
 #   --dir DIR       work folder (default /var/tmp/ghostlab-fresh); the root is DIR/root
 #   --install-only  run only the install step of both commands (tools/install.sh with each
 #                   command's profile), then again to check that it is a no-op
 #   --commands N    run only the first N of the two commands (default 2)
+#   --command K     run only the K-th command (1 or 2)
 #   --keep          keep DIR/root afterwards (default: removed)
 #
 # Logs: DIR/logs/<n>.log; timings: DIR/logs/times.txt and the last lines printed.
@@ -29,6 +30,7 @@ dir=/var/tmp/ghostlab-fresh
 install_only=0
 keep=0
 only=2
+pick=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --repo) repo="$(cd "$2" && pwd)"; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --install-only) install_only=1; shift ;;
     --keep) keep=1; shift ;;
     --commands) only="$2"; shift 2 ;;
+    --command) pick="$2"; shift 2 ;;
     *) echo "fresh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -71,7 +74,12 @@ if [ "${#commands[@]}" != 2 ]; then
   exit 1
 fi
 
-commands=("${commands[@]:0:$only}")
+if [ "$pick" != 0 ]; then
+  [ "$pick" = 1 ] || [ "$pick" = 2 ] || { echo "fresh: --command must be 1 or 2" >&2; exit 2; }
+  commands=("${commands[$((pick - 1))]}")
+else
+  commands=("${commands[@]:0:$only}")
+fi
 
 stamp() { date +%s; }
 t0=$(stamp)
@@ -91,9 +99,10 @@ cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/host-ca.crt"
 printf 'cafile=/etc/ssl/host-ca.crt\n' >"$root/root/.npmrc"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-# A clean checkout (what git stores at the ref) and ../shared beside it.
-mkdir -p "$root/root/ghostlab"
-git -C "$repo" archive --format=tar "$ref" | tar -x -C "$root/root/ghostlab"
+# A clean checkout of the ref (a git clone, as a user's), and ../shared beside it. The clone is
+# made with this machine's git; inside the root git is installed only by the commands under test.
+git clone --quiet --no-hardlinks --no-checkout "$repo" "$root/root/ghostlab"
+git -C "$root/root/ghostlab" checkout --quiet --detach "$(git -C "$repo" rev-parse "$ref^{commit}")"
 if [ -d "$shared" ]; then cp -a "$shared" "$root/root/shared"; fi
 
 for m in proc sys dev dev/pts; do

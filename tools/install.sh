@@ -24,6 +24,7 @@ PREREQS=(
   "reproduce|jupyter-client python3-nbclient|$PY -c 'import nbformat, nbclient, jupyter_client'"
   "reproduce|jupyter-nbconvert|$PY -c 'import nbconvert'"
   "notebook|jupyter-notebook|$PY -c 'import notebook.notebookapp'"
+  "test|git|command -v git"
   "test|chromium|test -x /usr/bin/chromium"
   "test|slurm-wlm munge|command -v sbatch && command -v munged"
   "bench|python3-numpy|$PY -c 'import numpy'"
