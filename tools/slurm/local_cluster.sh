@@ -51,7 +51,7 @@ start() {
   p2="$(free_port)"
   cat >"$dir/slurm.conf" <<CONF
 ClusterName=ghostlab-test
-SlurmctldHost=${host}
+SlurmctldHost=${host}(127.0.0.1)
 SlurmctldPort=${p1}
 SlurmdPort=${p2}
 SlurmUser=root
@@ -74,7 +74,7 @@ SelectTypeParameters=CR_CPU
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 ReturnToService=2
-NodeName=${host} CPUs=$(nproc) State=UNKNOWN
+NodeName=${host} NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   export SLURM_CONF="$dir/slurm.conf"
