@@ -59,7 +59,7 @@ mkdir -p "$dir" "$logs"
 mounts=()
 cleanup() {
   local m
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -R -l "${mounts[i]}" 2>/dev/null || true; done
   if [ "$keep" = 0 ] && [ -d "$root" ]; then rm -rf --one-file-system "$root"; fi
 }
 trap cleanup EXIT
@@ -109,7 +109,8 @@ for m in proc sys dev dev/pts; do
   mkdir -p "$root/$m"
   case "$m" in
     proc) mount -t proc proc "$root/proc" ;;
-    sys) mount -t sysfs sys "$root/sys" ;;
+    # the host's /sys with its submounts: a real machine has /sys/fs/cgroup, which slurmd needs
+    sys) mount --rbind /sys "$root/sys" ;;
     dev) mount --bind /dev "$root/dev" ;;
     dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
   esac
