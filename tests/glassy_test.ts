@@ -377,6 +377,15 @@ Deno.test("polar iteration returns orthogonal matrices (the polar factor)", () =
     // a near-orthogonal matrix (the training case) is projected back
     const h = haarOrthogonal(n, rng);
     assert.ok(orthogonalityError(h, n) < 1e-12, "Haar matrix is orthogonal");
+    // it is the Q of G = QR with diag(R) > 0 for the Gaussian G drawn from the same stream:
+    // R = QᵀG is upper triangular with a positive diagonal
+    const gRng = new Rng(deriveSeed(9, n)), hRng = new Rng(deriveSeed(9, n));
+    const g = gRng.normals(n * n);
+    const r = matmul(transpose(haarOrthogonal(n, hRng), n, n), g, n, n, n);
+    for (let i = 0; i < n; i++) {
+      assert.ok(r[i * n + i] > 0, "diag(R) > 0");
+      for (let j = 0; j < i; j++) assert.ok(Math.abs(r[i * n + j]) < 1e-10, "R upper triangular");
+    }
     const pert = h.map((v) => v + 0.01 * rng.normal());
     assert.ok(orthogonalityError(pert, n) > 1e-4);
     const q2 = polarOrthogonal(pert, n);

@@ -9,6 +9,7 @@
  */
 
 import type { Rng } from "../random.ts";
+import { Matrix, QrDecomposition } from "ml-matrix";
 
 /** C = A (n×k) · B (k×m), row-major. */
 export function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number) {
@@ -43,31 +44,21 @@ export function orthogonalityError(q: Float64Array, n: number): number {
 }
 
 /**
- * A Haar-distributed random orthogonal n×n matrix (§3: J_1 … J_{d−1}): QR of a Gaussian matrix by
- * modified Gram–Schmidt on its columns, which makes diag(R) > 0 and so Q Haar-distributed.
+ * A Haar-distributed random orthogonal n×n matrix (docs/glassy-dynamics.md §3: J_1 … J_{d−1}): the
+ * Q of the QR decomposition G = QR of a Gaussian matrix (ml-matrix, Householder), with the signs of
+ * Q's columns chosen so that diag(R) > 0 — the unique such Q, which is Haar-distributed.
  */
 export function haarOrthogonal(n: number, rng: Rng): Float64Array {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${n}`);
-  const g = rng.normals(n * n);
-  // columns of g → orthonormal columns
-  const cols: Float64Array[] = [];
+  const qr = new QrDecomposition(Matrix.from1DArray(n, n, rng.normals(n * n)));
+  const q = qr.orthogonalMatrix;
+  const r = qr.upperTriangularMatrix;
+  const out = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = g[i * n + j];
-    for (const u of cols) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += u[i] * v[i];
-      for (let i = 0; i < n; i++) v[i] -= d * u[i];
-    }
-    let nr = 0;
-    for (let i = 0; i < n; i++) nr += v[i] * v[i];
-    nr = Math.sqrt(nr);
-    for (let i = 0; i < n; i++) v[i] /= nr;
-    cols.push(v);
+    const sign = r.get(j, j) < 0 ? -1 : 1;
+    for (let i = 0; i < n; i++) out[i * n + j] = sign * q.get(i, j);
   }
-  const q = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) q[i * n + j] = cols[j][i];
-  return q;
+  return out;
 }
 
 /**
