@@ -15,6 +15,7 @@ import {
 } from "@lib/plot/mod.ts";
 import { notebookProblems, plotlyPath, ROOT } from "../tools/prereq.ts";
 import { readResult, runNotebooks } from "../tools/runner.ts";
+import { parseArgs } from "../tools/reproduce.ts";
 import { checkNotebooks, locate, notebookSource } from "../tools/check_notebooks.ts";
 import { buildReport, describe, patchPage } from "../tools/report.ts";
 import { checkReport } from "../tools/check_report.ts";
@@ -212,10 +213,11 @@ Deno.test("runner: fewer figures than declared fails; declared figures present p
   assert.equal(ok.declaredFigures, 2);
 });
 
-Deno.test("runner: every output of many small cells is kept, run after run", async () => {
+Deno.test("runner: every output of many small cells is kept, run after run, side by side", async () => {
   // The Deno kernel publishes some outputs after the cell's `idle` (and tags outputs it sends
   // late with whatever request is current): each cell must nevertheless end up with exactly its
-  // own outputs, every time.
+  // own outputs, every time — also with the three notebooks running at once (`--jobs 3`), each in
+  // its own kernel.
   const dir = await tmpDir("runner-late-");
   const n = 30;
   const cells: Cell[] = [
@@ -245,8 +247,21 @@ Deno.test("runner: every output of many small cells is kept, run after run", asy
   const runs = 3;
   const paths = Array.from({ length: runs }, (_, k) => `${dir}/late${k}.ipynb`);
   for (const p of paths) await writeNotebook(p, cells);
-  const r = await runNotebooks({ notebooks: paths, outDir: `${dir}/out` });
+  const r = await runNotebooks({ notebooks: paths, outDir: `${dir}/out`, args: ["--jobs", "3"] });
   assert.equal(r.code, 0, r.stdout + r.stderr);
+  // Whole lines: one RUN and one PASS line per notebook, then the summary.
+  const lines = r.stdout.trim().split("\n");
+  for (let k = 0; k < runs; k++) {
+    assert.equal(
+      lines.filter((l) => l.startsWith("RUN  ") && l.endsWith(`late${k}.ipynb`)).length,
+      1,
+    );
+    assert.equal(
+      lines.filter((l) => l.startsWith(`PASS `) && l.includes(`late${k}.ipynb (`)).length,
+      1,
+    );
+  }
+  assert.equal(lines.at(-1), `notebooks: ${runs} passed, 0 failed`);
   let late = 0;
   for (let k = 0; k < runs; k++) {
     const nb = await readNotebook(`${dir}/out/late${k}.ipynb`);
@@ -490,6 +505,15 @@ Deno.test("parameters: --set parses and unknown notebooks / names / other-scale 
   const cells = injectedCells([parseOverride("03-x:cached=false")], params, "paper");
   assert.deepEqual(cells.get("03-x")!.overrides, { cached: false });
   assert.match(cells.get("03-x")!.source, /^const cached = false;$/m);
+});
+
+Deno.test("reproduce: --jobs is read; a bad --jobs or an unknown option is named", async () => {
+  assert.equal((await parseArgs(["--jobs", "3"])).jobs, 3);
+  assert.equal((await parseArgs([])).jobs, undefined);
+  for (const bad of ["0", "1.5", "x"]) {
+    await assert.rejects(parseArgs(["--jobs", bad]), /--jobs must be a whole number >= 1/);
+  }
+  await assert.rejects(parseArgs(["--job", "2"]), /unknown option --job \(valid: .*--jobs N/);
 });
 
 Deno.test("reproduce --set: the override changes the computed output and is recorded", async () => {

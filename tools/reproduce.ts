@@ -1,6 +1,6 @@
 /**
  * `deno task reproduce [NOTEBOOK|FOLDER ...] [--set NB:name=value ...] [--out DIR]
- * [--timeout SECONDS] [--verbose]`
+ * [--timeout SECONDS] [--jobs N] [--verbose]`
  *
  * Checks the prerequisites, executes the notebooks headlessly at the current scale
  * (`GHOSTLAB_SCALE`, default quick) with tools/run_notebooks.py, then builds the static report
@@ -8,7 +8,9 @@
  * notebooks/ runs; with arguments only those (a subset run keeps the other notebooks' earlier
  * results in the index). `--set NB:name=value` overrides a knob of a notebook's parameters cell
  * (see tools/parameters.ts): checked here against the notebook's parameters at the current scale,
- * injected after that cell, recorded in the executed notebook and shown in the report. Exit code 1
+ * injected after that cell, recorded in the executed notebook and shown in the report. `--jobs N`
+ * runs N notebooks side by side, each in its own kernel (default: the number of CPUs, or
+ * `$GHOSTLAB_NOTEBOOK_JOBS`). Exit code 1
  * when a notebook failed, 2 on a usage error or when a prerequisite is missing.
  *
  * @module
@@ -32,6 +34,8 @@ export interface ReproduceArgs {
   timeout?: number;
   /** Print per-cell progress. */
   verbose: boolean;
+  /** Notebooks run side by side (`--jobs`; default: the runner's, the CPUs). */
+  jobs?: number;
   /** Parameter overrides (`--set`). */
   overrides: Override[];
 }
@@ -43,6 +47,7 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   let out = `${ROOT}/build`;
   let timeout: number | undefined;
   let verbose = false;
+  let jobs: number | undefined;
   const overrides: Override[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -55,16 +60,22 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
     else if (a === "--timeout") {
       timeout = Number(argv[++i]);
       if (!(timeout > 0)) throw new RangeError(`--timeout must be > 0 seconds, got ${argv[i]}`);
+    } else if (a === "--jobs") {
+      jobs = Number(argv[++i]);
+      if (!(Number.isInteger(jobs) && jobs >= 1)) {
+        throw new RangeError(`--jobs must be a whole number >= 1, got ${argv[i]}`);
+      }
     } else if (a.startsWith("--")) {
       throw new RangeError(
-        `unknown option ${a} (valid: --set NB:name=value, --out DIR, --timeout SECONDS, --verbose)`,
+        `unknown option ${a} (valid: --set NB:name=value, --out DIR, --timeout SECONDS, ` +
+          "--jobs N, --verbose)",
       );
     } else paths.push(a);
   }
   if (!out) throw new RangeError("--out needs a folder");
   const defaults = await notebooksIn(`${ROOT}/notebooks`);
   if (paths.length === 0) {
-    return { run: defaults, listed: defaults, out, timeout, verbose, overrides };
+    return { run: defaults, listed: defaults, out, timeout, verbose, jobs, overrides };
   }
   const run: string[] = [];
   for (const p of paths) {
@@ -75,7 +86,7 @@ export async function parseArgs(argv: string[]): Promise<ReproduceArgs> {
   }
   // A subset of notebooks/ keeps the whole folder in the index; other notebooks list themselves.
   const inProject = run.every((p) => defaults.includes(p));
-  return { run, listed: inProject ? defaults : run, out, timeout, verbose, overrides };
+  return { run, listed: inProject ? defaults : run, out, timeout, verbose, jobs, overrides };
 }
 
 /** Checks `--set` overrides against the notebooks to run; the cells to inject per notebook. */
@@ -119,6 +130,7 @@ export async function reproduce(argv: string[]): Promise<number> {
   }
   const executedDir = `${args.out}/notebooks`;
   const runnerArgs = args.verbose ? ["--verbose"] : [];
+  if (args.jobs !== undefined) runnerArgs.push("--jobs", String(args.jobs));
   if (args.overrides.length) {
     let inject;
     try {

@@ -21,7 +21,9 @@ kernel through jupyter_client directly and
   dies, or when a code cell has fewer Plotly figures (outputs carrying
   ``application/vnd.plotly.v1+json``) than its metadata ``ghostlab.figures`` declares.
 
-Executed notebooks go to ``--out-dir`` (default ``build/notebooks``) together with a
+``--jobs N`` runs N notebooks side by side, each in its own kernel (default: the CPUs this process
+may use, or ``$GHOSTLAB_NOTEBOOK_JOBS``); their RUN/PASS/FAIL lines come whole, in the order they
+happen. Executed notebooks go to ``--out-dir`` (default ``build/notebooks``) together with a
 ``<name>.result.json`` summary per notebook, read by the report builder. The last line printed is
 ``notebooks: N passed, M failed``; the exit code is 1 when a notebook failed, 2 on usage errors.
 """
@@ -44,6 +46,8 @@ OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS_DIR = ROOT / "tools" / "jupyter"
 BIG_MESSAGE = 1_000_000  # bytes; larger outputs are reported as warnings
+PRINT_LOCK = threading.RLock()  # whole lines on stdout/stderr when notebooks run side by side
+BAR: "ProgressBar | None" = None
 
 
 def setup_environment() -> None:
@@ -66,8 +70,11 @@ def forward_stderr(km) -> None:
         for raw in iter(pipe.readline, b""):
             line = raw.decode("utf-8", "replace")
             if '"deno jupyter" is unstable' not in line:
-                sys.stderr.write(line)
-                sys.stderr.flush()
+                with PRINT_LOCK:
+                    if BAR is not None:
+                        BAR.clear()
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
 
     threading.Thread(target=pump, daemon=True).start()
 
@@ -146,7 +153,8 @@ class NotebookRun:
     # -- message handling -------------------------------------------------------------------
     def log(self, text: str) -> None:
         if self.opts.verbose:
-            print(f"    {text}", flush=True)
+            tag = f"[{self.path.stem}] " if getattr(self.opts, "jobs", 1) > 1 else ""
+            say(f"    {tag}{text}")
 
     def on_iopub(self, msg) -> None:
         from nbformat.v4 import output_from_msg
@@ -476,9 +484,10 @@ def sign(nb) -> None:
 
 class ProgressBar:
     """A one-line progress bar with ETA on stderr (only when stderr is a terminal). The ETA comes
-    from each notebook's previous run time (its ``.result.json``), else from the cells done."""
+    from each notebook's previous run time (its ``.result.json``), else from the cells done; with
+    several notebooks running side by side (``--jobs``) the remaining work is shared among them."""
 
-    def __init__(self, notebooks: list[Path], out_dir: Path) -> None:
+    def __init__(self, notebooks: list[Path], out_dir: Path, jobs: int = 1) -> None:
         self.enabled = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
         self.expected = []
         for nb in notebooks:
@@ -488,56 +497,74 @@ class ProgressBar:
             except (OSError, ValueError):
                 self.expected.append(None)
         self.total = len(notebooks)
+        self.jobs = jobs
         self.t0 = time.monotonic()
-        self.index = 0
-        self.started = self.t0
-        self.run: NotebookRun | None = None
+        self.active: dict[int, tuple[NotebookRun, float]] = {}  # index -> (run, start time)
+        self.finished: set[int] = set()
         self.stop = threading.Event()
         if self.enabled:
             threading.Thread(target=self.loop, daemon=True).start()
 
     def begin(self, index: int, run: "NotebookRun") -> None:
-        self.index, self.run, self.started = index, run, time.monotonic()
+        with PRINT_LOCK:
+            self.active[index] = (run, time.monotonic())
+
+    def end(self, index: int) -> None:
+        with PRINT_LOCK:
+            self.active.pop(index, None)
+            self.finished.add(index)
+
+    def duration(self, index: int, now: float) -> float | None:
+        """Expected run time of notebook ``index``: its previous one, else extrapolated from the
+        cells done so far."""
+        if self.expected[index]:
+            return self.expected[index]
+        if index in self.active:
+            run, started = self.active[index]
+            code = sum(1 for c in run.nb.cells if c.cell_type == "code")
+            done = len([r for r in run.order if r.done])
+            if done:
+                return (now - started) * code / done
+        return None
 
     def eta(self) -> float | None:
         now = time.monotonic()
         known = [e for e in self.expected if e]
         mean = sum(known) / len(known) if known else None
-        cur = self.expected[self.index] or None
-        run = self.run
-        if cur is None and run is not None:
-            code = sum(1 for c in run.nb.cells if c.cell_type == "code")
-            done = len([r for r in run.order if r.done])
-            if done:
-                cur = (now - self.started) * code / done
-        if cur is None:
-            cur = mean
-        rest = [e or mean for e in self.expected[self.index + 1:]]
-        if cur is None or any(r is None for r in rest):
-            return None
-        return max(cur - (now - self.started), 0) + sum(rest)
+        left: list[float] = []
+        for i in range(self.total):
+            if i in self.finished:
+                continue
+            d = self.duration(i, now) or mean
+            if d is None:
+                return None
+            started = self.active[i][1] if i in self.active else now
+            left.append(max(d - (now - started), 0))
+        if not left:
+            return 0.0
+        return max(sum(left) / self.jobs, max(left))
 
     def line(self) -> str:
         width = 24
-        frac = self.index / max(self.total, 1)
-        run = self.run
-        cells = ""
-        if run is not None:
+        now = time.monotonic()
+        frac = len(self.finished) / max(self.total, 1)
+        names = []
+        for i, (run, started) in sorted(self.active.items()):
             code = sum(1 for c in run.nb.cells if c.cell_type == "code")
-            cells = f" cell {len([r for r in run.order if r.done])}/{code}"
-            if self.expected[self.index]:
-                frac += min((time.monotonic() - self.started) / self.expected[self.index], 0.99) \
-                    / self.total
+            names.append(f"{run.path.stem} cell {len([r for r in run.order if r.done])}/{code}")
+            if self.expected[i]:
+                frac += min((now - started) / self.expected[i], 0.99) / self.total
         filled = int(frac * width)
         eta = self.eta()
-        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.index + 1}/{self.total} "
-                f"{run.path.stem if run else ''}{cells} · {clock(time.monotonic() - self.t0)} "
+        return (f"[{'#' * filled}{'.' * (width - filled)}] {len(self.finished)}/{self.total} done"
+                f"{' · ' + ', '.join(names) if names else ''} · {clock(now - self.t0)} "
                 f"elapsed · ETA {clock(eta) if eta is not None else '?'}")
 
     def loop(self) -> None:
         while not self.stop.wait(1.0):
-            sys.stderr.write("\r\033[K" + self.line())
-            sys.stderr.flush()
+            with PRINT_LOCK:
+                sys.stderr.write("\r\033[K" + self.line())
+                sys.stderr.flush()
 
     def clear(self) -> None:
         if self.enabled:
@@ -546,12 +573,27 @@ class ProgressBar:
 
     def close(self) -> None:
         self.stop.set()
-        self.clear()
+        with PRINT_LOCK:
+            self.clear()
 
 
 def clock(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def default_jobs() -> int:
+    """$GHOSTLAB_NOTEBOOK_JOBS, else the CPUs this process may run on."""
+    env = os.environ.get("GHOSTLAB_NOTEBOOK_JOBS")
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            sys.exit(f"error: GHOSTLAB_NOTEBOOK_JOBS must be a whole number >= 1, got {env!r}")
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def parse_args(argv):
@@ -573,6 +615,9 @@ def parse_args(argv):
     p.add_argument("--sync-timeout", type=float, default=30.0,
                    help="seconds to wait for the barrier after each cell (default 30)")
     p.add_argument("--kernel", default="deno", help="kernelspec name (default deno)")
+    p.add_argument("--jobs", type=int, default=default_jobs(),
+                   help="notebooks run side by side, each in its own kernel (default "
+                        "$GHOSTLAB_NOTEBOOK_JOBS, else the number of CPUs this process may use)")
     p.add_argument("-v", "--verbose", action="store_true", help="print per-cell progress")
     p.add_argument("--inject", help="JSON file: notebook stem -> {source, overrides} of the cell "
                    "injected after its parameters cell (written by deno task reproduce --set)")
@@ -586,6 +631,8 @@ def parse_args(argv):
     for name in ("timeout", "quiet", "startup_timeout", "sync_timeout"):
         if not getattr(opts, name) > 0:
             p.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(opts, name)}")
+    if opts.jobs < 1:
+        p.error(f"--jobs must be >= 1, got {opts.jobs}")
     if not opts.max_drain >= 0:
         p.error(f"--max-drain must be >= 0, got {opts.max_drain}")
     return opts
@@ -603,7 +650,46 @@ def collect(paths) -> list[Path]:
     return out
 
 
+def say(*lines: str) -> None:
+    """Prints whole lines to stdout, never interleaved with another notebook's or the bar."""
+    with PRINT_LOCK:
+        if BAR is not None:
+            BAR.clear()
+        for line in lines:
+            print(line, flush=True)
+
+
+def run_one(index: int, path: Path, opts) -> bool:
+    """Runs one notebook and prints its RUN and PASS/FAIL lines; True when it passed."""
+    rel = os.path.relpath(path)
+    shown = path if rel.startswith("..") else rel
+    say(f"RUN  {shown}")
+    try:
+        nbrun = NotebookRun(path, opts)
+    except ValueError as e:
+        say(f"FAIL {shown}", f"  - {e}")
+        if BAR is not None:
+            BAR.end(index)
+        return False
+    if BAR is not None:
+        BAR.begin(index, nbrun)
+    result = nbrun.run()
+    if BAR is not None:
+        BAR.end(index)
+    lines = [f"  warning: {w}" for w in result["warnings"]]
+    info = (
+        f"{result['figures']}/{result['declaredFigures']} figures, "
+        f"{result['lateOutputs']} late outputs kept, {result['seconds']:.1f} s"
+    )
+    ok = result["status"] == "passed"
+    lines.append(f"{'PASS' if ok else 'FAIL'} {shown} ({info})")
+    lines.extend(f"  - {f}" for f in result["failures"])
+    say(*lines)
+    return ok
+
+
 def main(argv=None) -> int:
+    global BAR
     opts = parse_args(sys.argv[1:] if argv is None else argv)
     setup_environment()
     try:
@@ -611,39 +697,21 @@ def main(argv=None) -> int:
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    passed = failed = 0
-    bar = ProgressBar(notebooks, Path(opts.out_dir))
-    for index, path in enumerate(notebooks):
-        rel = os.path.relpath(path)
-        shown = path if rel.startswith("..") else rel
-        bar.clear()
-        print(f"RUN  {shown}", flush=True)
-        try:
-            nbrun = NotebookRun(path, opts)
-        except ValueError as e:
-            failed += 1
-            print(f"FAIL {shown}\n  - {e}", flush=True)
-            continue
-        bar.begin(index, nbrun)
-        result = nbrun.run()
-        bar.clear()
-        for w in result["warnings"]:
-            print(f"  warning: {w}", flush=True)
-        info = (
-            f"{result['figures']}/{result['declaredFigures']} figures, "
-            f"{result['lateOutputs']} late outputs kept, {result['seconds']:.1f} s"
-        )
-        if result["status"] == "passed":
-            passed += 1
-            print(f"PASS {shown} ({info})", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {shown} ({info})", flush=True)
-            for f in result["failures"]:
-                print(f"  - {f}", flush=True)
-    bar.close()
-    print(f"notebooks: {passed} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
+    opts.jobs = max(1, min(opts.jobs, len(notebooks)))
+    BAR = ProgressBar(notebooks, Path(opts.out_dir), opts.jobs)
+    if opts.jobs == 1:
+        outcomes = [run_one(i, p, opts) for i, p in enumerate(notebooks)]
+    else:
+        # Each notebook has its own kernel process; these threads only wait on its messages.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
+            outcomes = list(pool.map(lambda ip: run_one(ip[0], ip[1], opts), enumerate(notebooks)))
+    BAR.close()
+    BAR = None
+    passed = sum(outcomes)
+    print(f"notebooks: {passed} passed, {len(outcomes) - passed} failed", flush=True)
+    return 0 if passed == len(outcomes) else 1
 
 
 if __name__ == "__main__":

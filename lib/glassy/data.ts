@@ -15,6 +15,7 @@
  */
 
 import { Rng } from "../random.ts";
+import { writeFileAtomic } from "../sweep/results.ts";
 
 /** One chorale: a list of time steps, each the list of MIDI pitches sounding at that step. */
 export type Chorale = number[][];
@@ -184,9 +185,7 @@ export async function loadJsbChorales(opts: LoadOptions = {}): Promise<ChoraleDa
   const dataset = parseChorales(new TextDecoder().decode(bytes), JSB_URL);
   const dir = cache.replace(/[/\\][^/\\]*$/, "");
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${cache}.${Date.now()}.tmp`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, cache);
+  await writeFileAtomic(cache, bytes);
   return dataset;
 }
 
