@@ -6,6 +6,7 @@ import "@tensorflow/tfjs"; // registers the gradient functions used by the autod
 import { deriveSeed, Rng } from "@lib/random.ts";
 import {
   AgingTracker,
+  analyseLadder,
   type ChoraleData,
   cloneParams,
   collapseMeasure,
@@ -17,6 +18,7 @@ import {
   GlassyTrainer,
   haarOrthogonal,
   initialGlassyParams,
+  type LearningCurve,
   learningTime,
   loadJsbChorales,
   lossBits,
@@ -29,11 +31,13 @@ import {
   pianoRoll,
   polarOrthogonal,
   prepareChoraleData,
+  referenceWc,
   runAging,
   sha256Hex,
   syntheticChorales,
   transpose,
   useBackend,
+  widthPhase,
 } from "@lib/glassy/mod.ts";
 import { jsbPath } from "./helpers.ts";
 
@@ -524,6 +528,44 @@ Deno.test("w_c fit recovers a known w_c from synthetic learning times", () => {
   assert.equal(learningTime([1, 2, 3], [0.5, 0.2, 0.1], 0.2), 2);
   assert.equal(learningTime([1, 2, 3], [0.5, 0.2, 0.1], 0.05), null);
   assert.throws(() => fitCriticalWidth([10, 20], [null, 3], 0.1), /need >= 2 widths/);
+});
+
+Deno.test("critical width of a ladder and the phase of a width (Eqs. 5.2.3–5.2.4)", () => {
+  // L(τ) = exp(−s (w − w_c) τ): τ_L(ε) = −ln ε / (s (w − w_c)), so 1/τ_L is linear in w with
+  // zero crossing w_c at every ε, and w_c(ε → 0) = w_c.
+  const wc = 5;
+  const tau = Array.from({ length: 20001 }, (_, k) => k * 0.005);
+  const curve = (w: number, depth = 2): LearningCurve => ({
+    config: { depth, width: w } as LearningCurve["config"],
+    steps: tau.length,
+    done: tau.length,
+    step: tau.map((_, k) => k),
+    tau,
+    train: tau.map((t) => Math.exp(-0.2 * (w - wc) * t)),
+    test: tau.map(() => 1),
+  });
+  const ladder = [8, 12, 16, 24, 32].map((w) => curve(w));
+  const full = referenceWc(analyseLadder(ladder, 2, [0.1, 0.05, 0.02], Infinity));
+  assert.ok(full !== null && Math.abs(full.wc - wc) < 0.05, JSON.stringify(full));
+  assert.match(full!.source, /^w_c\(ε → 0\) = 5\.0\d \(d = 2, from 3 thresholds\)$/);
+  // one threshold: w_c(ε) at that ε, said so
+  const one = referenceWc(analyseLadder(ladder, 2, [0.05], Infinity));
+  assert.ok(one !== null && Math.abs(one.wc - wc) < 0.05);
+  assert.match(one!.source, /^w_c\(ε = 0\.05\) = .* too few thresholds/);
+  // no width reached ε, or no run of that depth: nothing to judge by
+  assert.equal(referenceWc(analyseLadder(ladder, 2, [1e-300], Infinity)), null);
+  assert.equal(referenceWc(analyseLadder(ladder, 3, [0.05], Infinity)), null);
+  assert.deepEqual([4, 5, 8, 10, 10.5, 32].map((w) => widthPhase(w, 5)), [
+    "under-parametrised",
+    "near-critical",
+    "near-critical",
+    "near-critical",
+    "over-parametrised",
+    "over-parametrised",
+  ]);
+  assert.equal(widthPhase(30, 10, 4), "near-critical");
+  assert.throws(() => widthPhase(8, NaN), /w_c must be finite/);
+  assert.throws(() => widthPhase(8, 5, 1), /nearFactor must be > 1/);
 });
 
 Deno.test("power-law fit recovers L∞, A, α", () => {

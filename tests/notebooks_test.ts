@@ -60,6 +60,15 @@ Deno.test("notebooks follow the format conventions", async () => {
     const src = (c: { source: string | string[] }) =>
       Array.isArray(c.source) ? c.source.join("") : c.source;
     assert.ok(first.cell_type === "markdown" && src(first).startsWith("# "), `${name}: title cell`);
+    // nbformat ≥ 4.5 requires a unique id on every cell (Jupyter warns, later versions refuse)
+    if (nb.nbformat_minor >= 5) {
+      const ids = nb.cells.map((c: { id?: unknown }) => c.id);
+      assert.ok(
+        ids.every((id: unknown) => typeof id === "string" && id !== ""),
+        `${name}: cell ids`,
+      );
+      assert.equal(new Set(ids).size, ids.length, `${name}: cell ids are unique`);
+    }
     for (const [i, c] of nb.cells.entries()) {
       if (c.cell_type !== "code") continue;
       assert.deepEqual(c.outputs, [], `${name}: cell ${i} has committed outputs (git stores them)`);

@@ -75,3 +75,53 @@ export function analyseLadder(
   });
   return { depth, widths, eps, tauL, fits, extrapolation, powerLaws };
 }
+
+/** The critical width a width is judged against ({@linkcode referenceWc}). */
+export interface ReferenceWc {
+  /** w_c used. */
+  wc: number;
+  /** Where it comes from, e.g. "w_c(ε → 0) = 5.02 (d = 2, from 3 thresholds)". */
+  source: string;
+}
+
+/**
+ * The critical width of a ladder (docs/glassy-dynamics.md Eq. (5.2.3)): w_c(ε → 0) when the
+ * extrapolation exists, else w_c(ε) at the smallest ε that gave a fit; null when no ε did.
+ */
+export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
+  if (a.extrapolation) {
+    return {
+      wc: a.extrapolation.wc0,
+      source: `w_c(ε → 0) = ${
+        a.extrapolation.wc0.toFixed(2)
+      } (d = ${a.depth}, from ${a.extrapolation.n} thresholds)`,
+    };
+  }
+  const fits = a.fits.filter((f): f is CriticalWidthFit => f !== null);
+  if (fits.length === 0) return null;
+  const f = fits.reduce((b, x) => (x.eps < b.eps ? x : b));
+  return {
+    wc: f.wc,
+    source: `w_c(ε = ${f.eps}) = ${f.wc.toFixed(2)} (d = ${a.depth}; too few thresholds to ` +
+      `extrapolate to ε → 0)`,
+  };
+}
+
+/** Phase of a width relative to the critical width (Eq. (5.2.4)). */
+export type WidthPhase = "under-parametrised" | "near-critical" | "over-parametrised";
+
+/**
+ * Phase of width `w` relative to the critical width `wc` (docs/glassy-dynamics.md Eq. (5.2.4)
+ * [inferred]): under-parametrised below w_c, near-critical from w_c to `nearFactor`·w_c (default
+ * 2), over-parametrised beyond.
+ *
+ * @throws {RangeError} if `wc` is not finite or `nearFactor` is not > 1.
+ */
+export function widthPhase(w: number, wc: number, nearFactor = 2): WidthPhase {
+  if (!Number.isFinite(wc)) throw new RangeError(`widthPhase: w_c must be finite, got ${wc}`);
+  if (!(nearFactor > 1)) {
+    throw new RangeError(`widthPhase: nearFactor must be > 1, got ${nearFactor}`);
+  }
+  if (w < wc) return "under-parametrised";
+  return w <= nearFactor * Math.max(wc, 0) ? "near-critical" : "over-parametrised";
+}
