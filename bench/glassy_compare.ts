@@ -4,8 +4,12 @@
 // numpy step (bench/glassy_numpy.py) with OpenBLAS on 2 threads, its kernel auto-detected for this
 // CPU (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE dropped, as a pip numpy would run) → glassy_numpy_step_s,
 // and as found in the environment → glassy_numpy_env_step_s. glassy_ratio = numpy / ours.
+// Ours and numpy (auto kernel) are timed in alternating rounds (--rounds R, default 5), so that a
+// burst of load on a shared machine hits both sides alike; each prints the median step time over
+// the rounds with its range, and glassy_ratio is the median of the per-round ratios.
 //
-// Usage: deno run -A bench/glassy_compare.ts [--steps N] [--cpu] [--no-numpy] [--no-js] [--no-tfjs]
+// Usage: deno run -A bench/glassy_compare.ts [--steps N] [--rounds R] [--cpu] [--no-numpy]
+//        [--no-js] [--no-tfjs]
 // Needs the JSB file (GHOSTLAB_JSB_PATH, ../shared/data, or the data/ cache) and /usr/bin/python3
 // with numpy for the comparison.
 import { loadJsbChorales, prepareChoraleData } from "../lib/glassy/data.ts";
@@ -16,6 +20,14 @@ const args = Deno.args;
 const flag = (name: string) => args.includes(name);
 const stepsArg = args.indexOf("--steps");
 const STEPS = stepsArg >= 0 ? Number(args[stepsArg + 1]) : 20;
+const roundsArg = args.indexOf("--rounds");
+const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 5;
+for (const [name, v] of [["--steps", STEPS], ["--rounds", ROUNDS]] as const) {
+  if (!(Number.isInteger(v) && v >= 1)) {
+    console.error(`glassy_compare: ${name} must be a whole number >= 1, got ${v}`);
+    Deno.exit(2);
+  }
+}
 
 async function jsbPath(): Promise<string | undefined> {
   const env = Deno.env.get("GHOSTLAB_JSB_PATH");
@@ -67,7 +79,11 @@ function timeJsMatmuls(): number {
     mm(T, 54, 70) + 2 * mm(T, 70, 70) + mm(Tt, 54, 70) + 3 * mm(Tt, 70, 70);
 }
 
-async function timeNumpy(steps: number, autoKernel: boolean): Promise<number | null> {
+async function timeNumpy(
+  steps: number,
+  autoKernel: boolean,
+  printBlas = true,
+): Promise<number | null> {
   if (path === undefined) {
     console.log("glassy_numpy: skipped (the numpy script needs a local JSB path)");
     return null;
@@ -82,7 +98,9 @@ async function timeNumpy(steps: number, autoKernel: boolean): Promise<number | n
     const text = new TextDecoder().decode(out.stdout);
     const m = text.match(/glassy_numpy_step_s: ([0-9.eE+-]+)/);
     const blas = text.match(/glassy_numpy_blas: (.*)/);
-    if (blas) console.log(`glassy_numpy${autoKernel ? "" : "_env"}_blas: ${blas[1]}`);
+    if (blas && printBlas) {
+      console.log(`glassy_numpy${autoKernel ? "" : "_env"}_blas: ${blas[1]}`);
+    }
     if (!out.success || !m) {
       console.log(`glassy_numpy: failed (${new TextDecoder().decode(out.stderr).slice(-300)})`);
       return null;
@@ -98,8 +116,33 @@ console.log(
   `glassy_bench: d=2 w=70 nv=${data.nv} T=${data.train.T} T_test=${data.test.T} ` +
     `batch=300 steps=${STEPS}`,
 );
-const ours = await timeEngine("simd", STEPS);
-console.log(`glassy_step_s: ${ours.toFixed(6)}  (simd engine: float32 wasm SIMD, 2 threads)`);
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const range = (v: number[], digits: number) =>
+  v.length > 1
+    ? `, ${Math.min(...v).toFixed(digits)}–${
+      Math.max(...v).toFixed(digits)
+    } over ${v.length} rounds`
+    : "";
+const runNumpy = !flag("--no-numpy");
+const oursRounds: number[] = [];
+const npRounds: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  oursRounds.push(await timeEngine("simd", STEPS));
+  if (runNumpy) {
+    const t = await timeNumpy(STEPS, true, r === 0);
+    if (t !== null) npRounds.push(t);
+  }
+}
+const ours = median(oursRounds);
+console.log(
+  `glassy_step_s: ${ours.toFixed(6)}  (simd engine: float32 wasm SIMD, 2 threads; median${
+    range(oursRounds, 4)
+  })`,
+);
 if (!flag("--no-tfjs")) {
   const t = await timeEngine("tfjs-wasm", Math.max(3, Math.round(STEPS / 4)));
   console.log(`glassy_tfjs_wasm_step_s: ${t.toFixed(6)}`);
@@ -113,12 +156,20 @@ if (!flag("--no-js")) {
     `glassy_js_f64_matmuls_s: ${timeJsMatmuls().toFixed(6)}  (plain JS f64, products only)`,
   );
 }
-if (!flag("--no-numpy")) {
-  const np = await timeNumpy(STEPS, true);
+if (runNumpy) {
   const npEnv = await timeNumpy(STEPS, false);
   if (npEnv !== null) console.log(`glassy_numpy_env_step_s: ${npEnv.toFixed(6)}`);
-  if (np !== null) {
-    console.log(`glassy_numpy_step_s: ${np.toFixed(6)}  (OpenBLAS kernel auto-detected)`);
-    console.log(`glassy_ratio: ${(np / ours).toFixed(2)}  (numpy time / our time; target >= 2)`);
+  if (npRounds.length === oursRounds.length) {
+    const ratios = npRounds.map((t, r) => t / oursRounds[r]);
+    console.log(
+      `glassy_numpy_step_s: ${median(npRounds).toFixed(6)}  (OpenBLAS kernel auto-detected; median${
+        range(npRounds, 4)
+      })`,
+    );
+    console.log(
+      `glassy_ratio: ${median(ratios).toFixed(2)}  (numpy time / our time, median of the rounds${
+        range(ratios, 2)
+      }; target >= 2)`,
+    );
   }
 }
