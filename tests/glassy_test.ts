@@ -14,6 +14,7 @@ import {
   extrapolateWc,
   fitCriticalWidth,
   fitPowerLaw,
+  fullConfig,
   type GlassyParams,
   GlassyTrainer,
   haarOrthogonal,
@@ -34,6 +35,7 @@ import {
   referenceWc,
   runAging,
   sha256Hex,
+  stepsToTau,
   syntheticChorales,
   transpose,
   useBackend,
@@ -633,6 +635,25 @@ Deno.test("training on synthetic chorales lowers the training loss", async () =>
   assert.ok(r.at(-1)!.train < 0.7 * r[0].train, `loss ${r[0].train} → ${r.at(-1)!.train}`);
   assert.ok(Math.abs(r.at(-1)!.tau - (0.05 * 380 + 0.05 * 20 * (2 / Math.PI))) < 0.1);
   tr.dispose();
+});
+
+Deno.test("stepsToTau: the trainer's τ first reaches the target after exactly that many steps", async () => {
+  const data = smallData(6);
+  const cfg = { depth: 2, width: 6, eta0: 0.05, warmupSteps: 20, batchSize: 8, recordInterval: 1 };
+  const tr = await GlassyTrainer.create(data, cfg);
+  tr.run(60);
+  const tau = tr.records.map((r) => r.tau); // τ after steps 1, 2, …, 60
+  tr.dispose();
+  for (const target of [0, 0.3, 0.64, 1.5, 2.1]) {
+    const n = stepsToTau(fullConfig(cfg), target);
+    if (target === 0) assert.equal(n, 0);
+    else {
+      assert.ok(tau[n - 1] >= target, `τ after ${n} steps ${tau[n - 1]} < ${target}`);
+      assert.ok(n === 1 || tau[n - 2] < target, `τ already ${tau[n - 2]} after ${n - 1} steps`);
+    }
+  }
+  assert.throws(() => stepsToTau(fullConfig(cfg), -1), /tau must be finite and >= 0/);
+  assert.throws(() => stepsToTau(fullConfig(cfg), Infinity), /tau must be finite/);
 });
 
 Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one", async () => {

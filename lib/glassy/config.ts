@@ -61,6 +61,22 @@ export function learningRate(c: FullTrainConfig, s: number): number {
   return s < c.warmupSteps ? c.eta0 * Math.sin((Math.PI * s) / (2 * c.warmupSteps)) : c.eta0;
 }
 
+/**
+ * The number of SGD steps after which the learning time τ = Σ η(s) (docs/glassy-dynamics.md
+ * Eq. (4.2.1), with the warm-up of §4.1) first reaches `tau`.
+ *
+ * @throws {RangeError} if `tau` is not finite and ≥ 0.
+ */
+export function stepsToTau(c: FullTrainConfig, tau: number): number {
+  if (!(Number.isFinite(tau) && tau >= 0)) {
+    throw new RangeError(`tau must be finite and >= 0, got ${tau}`);
+  }
+  let t = 0;
+  let s = 0;
+  while (t < tau) t += learningRate(c, s++);
+  return s;
+}
+
 /** Whether step s ends with the re-orthogonalisation of every M_l (§4.6: every 200 steps, s > 10). */
 export function orthogonalizesAt(c: FullTrainConfig, s: number): boolean {
   return s % c.orthInterval === 0 && s > 10;

@@ -15,18 +15,19 @@ const linAxis = (title: string) => ({ title: { text: title } });
 
 /**
  * F1: training (solid) and test (dashed) loss in bits/unit vs τ, log–log, one colour per width;
- * optional power-law fits (dotted) over their fitted range.
+ * optional power-law fits (dotted) over their fitted range; legend names `w = …` unless `names`
+ * gives one per run.
  */
 export function lossCurvesFigure(
   runs: LearningCurve[],
-  opts: { title?: string; fits?: (PowerLawFit | null)[]; test?: boolean } = {},
+  opts: { title?: string; fits?: (PowerLawFit | null)[]; test?: boolean; names?: string[] } = {},
 ): Figure {
   const cs = colors(runs.length, "Viridis");
   const traces: Trace[] = [];
   runs.forEach((r, i) => {
     const keep = r.tau.map((t, k) => (t > 0 ? k : -1)).filter((k) => k >= 0);
     const tau = keep.map((k) => r.tau[k]);
-    const name = `w = ${r.config.width}`;
+    const name = opts.names?.[i] ?? `w = ${r.config.width}`;
     traces.push(line(tau, keep.map((k) => r.train[k]), {
       name,
       color: cs[i],
