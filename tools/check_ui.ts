@@ -161,6 +161,19 @@ async function runAll(page: Page, timeoutMs: number): Promise<void> {
     { timeout: timeoutMs, polling: 200 },
   );
   await page.waitForTimeout(1500); // late outputs would arrive now
+  // Plotly draws asynchronously: on a loaded machine a figure with many traces can need a few
+  // seconds more after its output arrived. Wait (up to 30 s) until every figure is drawn with all
+  // its traces; what is still not drawn then is reported by `inspect`.
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll(".ghostlab-figure")].every((el) =>
+        el.classList.contains("js-plotly-plot") && el.querySelector("svg.main-svg") !== null &&
+        // deno-lint-ignore no-explicit-any
+        ((el as any)._fullData?.length ?? 0) === Number((el as HTMLElement).dataset.traces)
+      ),
+    undefined,
+    { timeout: 30_000, polling: 250 },
+  ).catch(() => {});
 }
 
 /** Inspects the outputs of the open notebook after a Run All. */
