@@ -554,6 +554,10 @@ Deno.test("critical width of a ladder and the phase of a width (Eqs. 5.2.3–5.2
   const one = referenceWc(analyseLadder(ladder, 2, [0.05], Infinity));
   assert.ok(one !== null && Math.abs(one.wc - wc) < 0.05);
   assert.match(one!.source, /^w_c\(ε = 0\.05\) = .* too few thresholds/);
+  // thresholds close together far from 0: w_c at the smallest ε, not a far extrapolation
+  const far = referenceWc(analyseLadder(ladder, 2, [0.12, 0.11, 0.1], Infinity));
+  assert.ok(far !== null && Math.abs(far.wc - wc) < 0.1, JSON.stringify(far));
+  assert.match(far!.source, /^w_c\(ε = 0\.1\) = .*would reach 5\.0× the thresholds' span/);
   // no width reached ε, or no run of that depth: nothing to judge by
   assert.equal(referenceWc(analyseLadder(ladder, 2, [1e-300], Infinity)), null);
   assert.equal(referenceWc(analyseLadder(ladder, 3, [0.05], Infinity)), null);

@@ -86,10 +86,15 @@ export interface ReferenceWc {
 
 /**
  * The critical width of a ladder (docs/glassy-dynamics.md Eq. (5.2.3)): w_c(ε → 0) when the
- * extrapolation exists, else w_c(ε) at the smallest ε that gave a fit; null when no ε did.
+ * extrapolation exists and reaches no farther below the smallest threshold than the thresholds
+ * span (ε_min ≤ ε_max − ε_min), else w_c(ε) at the smallest ε that gave a fit; null when no ε did.
  */
 export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
-  if (a.extrapolation) {
+  const fits = a.fits.filter((f): f is CriticalWidthFit => f !== null);
+  if (fits.length === 0) return null;
+  const lo = Math.min(...fits.map((f) => f.eps));
+  const hi = Math.max(...fits.map((f) => f.eps));
+  if (a.extrapolation && lo <= hi - lo) {
     return {
       wc: a.extrapolation.wc0,
       source: `w_c(ε → 0) = ${
@@ -97,13 +102,14 @@ export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
       } (d = ${a.depth}, from ${a.extrapolation.n} thresholds)`,
     };
   }
-  const fits = a.fits.filter((f): f is CriticalWidthFit => f !== null);
-  if (fits.length === 0) return null;
   const f = fits.reduce((b, x) => (x.eps < b.eps ? x : b));
+  const why = a.extrapolation
+    ? `the extrapolation to ε → 0 would reach ${(lo / (hi - lo)).toFixed(1)}× the thresholds' ` +
+      `span below them`
+    : "too few thresholds to extrapolate to ε → 0";
   return {
     wc: f.wc,
-    source: `w_c(ε = ${f.eps}) = ${f.wc.toFixed(2)} (d = ${a.depth}; too few thresholds to ` +
-      `extrapolate to ε → 0)`,
+    source: `w_c(ε = ${f.eps}) = ${f.wc.toFixed(2)} (d = ${a.depth}; ${why})`,
   };
 }
 
