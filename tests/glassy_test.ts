@@ -7,9 +7,11 @@ import { deriveSeed, Rng } from "@lib/random.ts";
 import {
   AgingTracker,
   analyseLadder,
+  bracketWc,
   type ChoraleData,
   cloneParams,
   collapseMeasure,
+  compareCurves,
   exactState,
   extrapolateWc,
   fitCriticalWidth,
@@ -574,6 +576,36 @@ Deno.test("critical width of a ladder and the phase of a width (Eqs. 5.2.3–5.2
   assert.throws(() => widthPhase(8, 5, 1), /nearFactor must be > 1/);
 });
 
+Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecided (Eq. 5.2.5)", () => {
+  // L(τ) = L∞(w) + 0.5/τ with L∞(w) = 0.04·max(0, 6 − w), τ from 1 to 100
+  const tau = Array.from({ length: 80 }, (_, k) => 10 ** (k / 39.5));
+  const ladder = [16, 2, 8, 4].map((w): LearningCurve => ({
+    config: { depth: 2, width: w } as LearningCurve["config"],
+    steps: tau.length,
+    done: tau.length,
+    step: tau.map((_, k) => k),
+    tau,
+    train: tau.map((t) => 0.04 * Math.max(0, 6 - w) + 0.5 / t),
+    test: tau.map(() => 1),
+  }));
+  const [loose, tight] = bracketWc(analyseLadder(ladder, 2, [0.1, 0.001], 1));
+  assert.deepEqual(loose, {
+    eps: 0.1,
+    reached: [4, 8, 16],
+    below: [2],
+    undecided: [],
+    brackets: true,
+  });
+  // at ε = 0.001 nobody gets there in τ ≤ 100: the wide nets (L∞ = 0) are undecided, not below
+  assert.deepEqual(tight, {
+    eps: 0.001,
+    reached: [],
+    below: [2, 4],
+    undecided: [8, 16],
+    brackets: false,
+  });
+});
+
 Deno.test("power-law fit recovers L∞, A, α", () => {
   const tau = Array.from({ length: 60 }, (_, k) => 10 ** (0.5 + k * 0.05));
   for (const [Linf, A, alpha] of [[0.05, 0.8, 0.7], [0, 1.5, 1.2]]) {
@@ -583,6 +615,50 @@ Deno.test("power-law fit recovers L∞, A, α", () => {
     assert.ok(Math.abs(f.Linf - Linf) < 1e-4, `Linf ${f.Linf}`);
     assert.ok(Math.abs(f.A - A) < 1e-3 * A);
   }
+});
+
+Deno.test("comparing two settings' curves (Eq. 5.4.1): common τ range, loss ratio, exponents", () => {
+  const curve = (tau: number[], L: (t: number) => number): LearningCurve => ({
+    config: { depth: 2, width: 70 } as LearningCurve["config"],
+    steps: tau.length,
+    done: tau.length,
+    step: tau.map((_, k) => k),
+    tau,
+    train: tau.map(L),
+    test: tau.map((t) => 1.1 * L(t)),
+  });
+  const tauA = Array.from({ length: 80 }, (_, k) => 0.5 + 0.25 * k); // up to 20.25
+  const tauB = Array.from({ length: 40 }, (_, k) => 0.3 + 0.4 * k); // up to 15.9
+  const law = (Linf: number, A: number, alpha: number) => (t: number) => Linf + A * t ** -alpha;
+  // the same law sampled differently: the range ends at the shorter curve, and they agree
+  const same = compareCurves(curve(tauA, law(0.1, 0.3, 0.8)), curve(tauB, law(0.1, 0.3, 0.8)), 1);
+  assert.equal(same.tauEnd, tauB.at(-1));
+  assert.ok(same.curves[0].tau.at(-1)! <= same.tauEnd && same.curves[0].tau.length < tauA.length);
+  assert.equal(same.curves[1].tau.length, tauB.length);
+  assert.ok(
+    Math.abs(same.fits[0]!.alpha - 0.8) < 0.01 && Math.abs(same.fits[1]!.alpha - 0.8) < 0.01,
+  );
+  assert.ok(same.alphaAgree && same.agree, JSON.stringify(same.lossRatio));
+  assert.ok(Math.abs(same.minTest[1] - 1.1 * law(0.1, 0.3, 0.8)(tauB.at(-1)!)) < 1e-12);
+  // twice the loss: the exponents agree, the level does not
+  const level = compareCurves(curve(tauB, law(0.2, 0.6, 0.8)), curve(tauB, law(0.1, 0.3, 0.8)), 1);
+  assert.ok(Math.abs(level.lossRatio - 2) < 1e-12 && level.alphaAgree && !level.agree);
+  // a faster decay to the same level at τ_end: the exponents differ (0.8 vs 1.6)
+  const end = tauB.at(-1)!;
+  const fast = (t: number) => 0.1 + 0.3 * end ** -0.8 * (t / end) ** -1.6;
+  const rate = compareCurves(curve(tauB, fast), curve(tauB, law(0.1, 0.3, 0.8)), 1);
+  assert.ok(Math.abs(rate.lossRatio - 1) < 1e-12 && !rate.alphaAgree && !rate.agree);
+  // too few points above tauMin: no fit, so no agreement
+  const short = compareCurves(curve(tauB, fast), curve(tauB, fast), 15.6);
+  assert.deepEqual([short.fits[0], short.alphaAgree, short.agree], [null, false, false]);
+  assert.throws(
+    () => compareCurves(curve([], fast), curve(tauB, fast), 1),
+    /both curves need at least one record/,
+  );
+  assert.throws(
+    () => compareCurves(curve([20, 21], fast), curve(tauB, fast), 1),
+    /no record at τ ≤ 15\.9/,
+  );
 });
 
 Deno.test("collapse measure: 0 for curves of τ/τ_w, positive otherwise", () => {

@@ -58,10 +58,15 @@ Deno.test("runInWorkers: order kept, errors reported with the job", async () => 
 // ---- declared sweeps (lib/sweep/definition.ts) on the tiny fixture sweep ----
 
 import {
+  canonicalJson,
+  defaultCacheDir,
   defaultSweepFile,
   loadSweep,
   mergeSweep,
   parseShard,
+  progressFile,
+  rehashSweep,
+  runContext,
   runSweepDefinition,
   StaleRecordsError,
   SweepConfigError,
@@ -187,6 +192,85 @@ Deno.test("sweep: a changed config never reuses old records", async () => {
   const l = await loadSweep(tiny, "quick", file);
   assert.equal(l.records.length, 0);
   assert.equal(l.stale, 12);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: gridKeys — a grown grid keeps its finished runs; rehash moves old records over", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/grid.jsonl`, fresh = `${dir}/fresh.jsonl`;
+  // the tiny sweep with its grid (the ranks K) in the config, as the glassy sweeps have
+  const withGrid = (
+    Ks: number[],
+    gridKeys?: string[],
+  ): SweepDefinition<TinyPoint, TinySummary> => ({
+    ...tiny,
+    gridKeys,
+    points: (s) => tiny.points(s).filter((p) => Ks.includes(p.K)),
+    config: (s) => ({ ...tiny.config(s), Ks }),
+  });
+  // records written before the sweep declared gridKeys carry the whole-config hash
+  const old = await runSweepDefinition(withGrid([1]), { file });
+  assert.equal(old.records.length, 6);
+  const open = tiny.points("quick").find((p) => p.K === 2)!;
+  const spec = (configHash: string) => ({
+    cacheDir: defaultCacheDir(file, "tiny-test"),
+    progressFile: progressFile(file),
+    configHash,
+    seconds: 0,
+    log: false,
+  });
+  const summary = { status: "running", initialLoss: 1, finalLoss: null };
+  await runContext(spec(old.configHash), canonicalJson(open), open).save({ at: 7 }, {
+    done: 7,
+    total: 200,
+    unit: "epochs",
+    summary,
+  });
+  // declaring gridKeys changes the hash: the old records are named, with the command that moves them
+  await assert.rejects(
+    runSweepDefinition(withGrid([1], ["Ks"]), { file }),
+    (e: Error) =>
+      e instanceof StaleRecordsError &&
+      /6 record\(s\).*whole config.*deno task sweep rehash tiny-test --scale quick/.test(e.message),
+  );
+  assert.deepEqual(
+    Object.entries(await loadSweep(withGrid([1], ["Ks"]), "quick", file))
+      .filter(([k]) => ["stale", "rehashable"].includes(k)),
+    [["stale", 6], ["rehashable", 6]],
+  );
+  const r = await rehashSweep(withGrid([1], ["Ks"]), { file });
+  assert.equal(r.from, old.configHash);
+  assert.notEqual(r.to, r.from);
+  assert.deepEqual([r.records, r.timings, r.progress, r.states], [6, 6, 1, 1]);
+  const again = await rehashSweep(withGrid([1], ["Ks"]), { file }); // idempotent
+  assert.deepEqual([again.records, again.timings, again.progress, again.states], [0, 0, 0, 0]);
+  // the grid grows: the six finished runs and the unfinished run's state and progress are kept
+  const big = withGrid([1, 2], ["Ks"]);
+  const l = await loadSweep(big, "quick", file);
+  assert.equal(l.configHash, r.to);
+  assert.deepEqual([l.records.length, l.stale, l.total], [6, 0, 12]);
+  assert.ok(l.records.every((x) => Number.isFinite(x.seconds)), "timings moved with the records");
+  assert.deepEqual(l.inProgress.map((p) => [p.key, p.done]), [[canonicalJson(open), 7]]);
+  assert.deepEqual(await runContext(spec(r.to), canonicalJson(open), open).load(), { at: 7 });
+  assert.equal(await runContext(spec(r.from), canonicalJson(open), open).load(), null);
+  const grown = await runSweepDefinition(big, { file });
+  assert.deepEqual([grown.reused, grown.computed, grown.complete], [6, 6, true]);
+  // ... and the file is byte for byte that of a run of the grown grid from scratch
+  await runSweepDefinition(big, { file: fresh });
+  assert.equal(await Deno.readTextFile(file), await Deno.readTextFile(fresh));
+  // a config entry that changes runs is still hashed; a gridKey must be a config entry
+  const longer = await loadSweep(
+    { ...big, config: (s) => ({ ...big.config(s), epochs: 7 }) },
+    "quick",
+    file,
+  );
+  assert.deepEqual([longer.records.length, longer.stale], [0, 12]);
+  await assert.rejects(
+    runSweepDefinition(withGrid([1], ["Kz"]), { file }),
+    (e: Error) =>
+      e instanceof SweepConfigError &&
+      /gridKeys must name entries of the config \(Ks, N, T, epochs\)/.test(e.message),
+  );
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -9,6 +9,7 @@
  *                        [--checkpoint-seconds s]
  * deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
  * deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
+ * deno task sweep rehash <name> [--scale quick|paper] [--file path] [--module path]
  * ```
  *
  * Records go to `data/results/<name>.jsonl` (paper) or `build/sweeps/<name>.quick.jsonl` (quick)
@@ -30,6 +31,7 @@ import {
   loadSweep,
   mergeSweep,
   parseShard,
+  rehashSweep,
   runSweepDefinition,
   shardFile,
   StaleRecordsError,
@@ -43,10 +45,11 @@ const USAGE = `usage:
                          [--file path] [--set name=value]... [--discard-stale] [--module path]
                          [--checkpoint-seconds s]
   deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
-  deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]`;
+  deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
+  deno task sweep rehash <name> [--scale quick|paper] [--file path] [--module path]`;
 
 interface Args {
-  command: "run" | "merge" | "status" | "list";
+  command: "run" | "merge" | "status" | "rehash" | "list";
   name: string;
   scale: Scale;
   shard?: string;
@@ -156,7 +159,7 @@ export function parseArgs(argv: string[]): Args {
     if (pos.length > 1) throw new SweepConfigError(`list takes no name\n${USAGE}`);
     return a;
   }
-  if (pos[0] === "merge" || pos[0] === "status") {
+  if (pos[0] === "merge" || pos[0] === "status" || pos[0] === "rehash") {
     a.command = pos[0];
     pos.shift();
   }
@@ -258,6 +261,12 @@ async function main(argv: string[]): Promise<number> {
         l.complete ? " (complete)" : " (partial)"
       }, ${l.stale} stale record(s), ${fmtSeconds(l.seconds)} of run time`,
     );
+    if (l.rehashable > 0) {
+      console.log(
+        `  ${l.rehashable} of the stale records carry the whole-config hash (written before the ` +
+          `sweep declared gridKeys): \`deno task sweep rehash ${def.name} --scale ${a.scale}\``,
+      );
+    }
     for (const p of l.inProgress) {
       console.log(`  in progress: ${p.key} at ${p.done}/${p.total} ${p.unit}`);
     }
@@ -269,6 +278,19 @@ async function main(argv: string[]): Promise<number> {
       `merged ${m.shards.length} shard file(s) into ${m.file}: ${m.records}/${m.total} runs${
         m.complete ? " (complete)" : " (partial)"
       }`,
+    );
+    return 0;
+  }
+  if (a.command === "rehash") {
+    const r = await rehashSweep(def, { scale: a.scale, file: a.file, overrides: a.set });
+    console.log(
+      r.from === r.to
+        ? `${def.name} declares no gridKeys: its records already carry the whole-config hash`
+        : `${r.file}: moved ${r.records} record(s), ${r.timings} timing line(s), ${r.progress} ` +
+          `progress line(s) and ${r.states} saved state(s) from hash ${r.from.slice(0, 12)}… ` +
+          `(whole config) to ${r.to.slice(0, 12)}… (run config, without ${
+            (def.gridKeys ?? []).join(", ")
+          })`,
     );
     return 0;
   }

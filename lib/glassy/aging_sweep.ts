@@ -29,6 +29,8 @@ export const sweep: SweepDefinition<GlassyAgingPoint, AgingResult> = {
   // the simd engine runs each step on two threads
   threadsPerRun: 2,
   config: (scale) => glassyAgingConfig(scale),
+  // the widths are chosen from the learning ladder's w_c: changing them keeps finished runs
+  gridKeys: ["widths", "seeds"],
   async run(point, config, context) {
     const c = config as GlassyAgingConfig;
     const data = await sweepData(c.data);

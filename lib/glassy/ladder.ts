@@ -1,6 +1,7 @@
 /**
- * Learning-time analysis of a width ladder (docs/glassy-dynamics.md §5.2–5.3, F1–F3): τ_L(ε) for
- * every run, w_c(ε) per depth, the ε → 0 extrapolation and power-law fits, as plain data.
+ * Learning-time analysis of a width ladder (docs/glassy-dynamics.md §5.2–5.4, F1–F3): τ_L(ε) for
+ * every run, w_c(ε) per depth, the ε → 0 extrapolation and power-law fits, and the comparison of
+ * two settings' curves at one width, as plain data.
  *
  * @module
  */
@@ -76,6 +77,38 @@ export function analyseLadder(
   return { depth, widths, eps, tauL, fits, extrapolation, powerLaws };
 }
 
+/** Where a ladder's widths stand relative to w_c(ε) at one threshold ({@linkcode bracketWc}). */
+export interface WcBracket {
+  eps: number;
+  /** Widths whose run reached ε (above w_c(ε)). */
+  reached: number[];
+  /** Widths that did not reach ε and whose fitted L∞ (Eq. (5.3.1)) is above ε (below w_c(ε)). */
+  below: number[];
+  /** Widths that did not reach ε in their run although their L∞ is ≤ ε or was not fitted. */
+  undecided: number[];
+  /** Some width is below and some reached ε: the ladder brackets w_c(ε). */
+  brackets: boolean;
+}
+
+/**
+ * Does the ladder bracket w_c(ε)? (docs/glassy-dynamics.md Eq. (5.2.5)): for every threshold,
+ * a width is above w_c(ε) when its run reached ε, below when it did not and its power-law
+ * asymptote L∞ lies above ε (it would never reach ε), and undecided when it did not reach ε but
+ * its L∞ does not exclude it (a longer run could).
+ */
+export function bracketWc(a: LadderAnalysis): WcBracket[] {
+  return a.eps.map((eps, k) => {
+    const b: WcBracket = { eps, reached: [], below: [], undecided: [], brackets: false };
+    a.widths.forEach((w, i) => {
+      if (a.tauL[k][i] !== null) b.reached.push(w);
+      else if ((a.powerLaws[i]?.Linf ?? -Infinity) > eps) b.below.push(w);
+      else b.undecided.push(w);
+    });
+    b.brackets = b.reached.length > 0 && b.below.length > 0;
+    return b;
+  });
+}
+
 /** The critical width a width is judged against ({@linkcode referenceWc}). */
 export interface ReferenceWc {
   /** w_c used. */
@@ -130,4 +163,76 @@ export function widthPhase(w: number, wc: number, nearFactor = 2): WidthPhase {
   }
   if (w < wc) return "under-parametrised";
   return w <= nearFactor * Math.max(wc, 0) ? "near-critical" : "over-parametrised";
+}
+
+/** A learning curve cut to its records with τ ≤ `tauEnd` (the rest of the run as it was). */
+export function curveUpTo(r: LearningCurve, tauEnd: number): LearningCurve {
+  const k = r.tau.findIndex((t) => t > tauEnd);
+  const n = k < 0 ? r.tau.length : k;
+  return {
+    ...r,
+    step: r.step.slice(0, n),
+    tau: r.tau.slice(0, n),
+    train: r.train.slice(0, n),
+    test: r.test.slice(0, n),
+  };
+}
+
+/** Two settings' learning curves of one (d, w) compared ({@linkcode compareCurves}). */
+export interface CurveComparison {
+  /** End of the common τ range: the smaller of the two last recorded τ. */
+  tauEnd: number;
+  /** Both curves cut at tauEnd. */
+  curves: [LearningCurve, LearningCurve];
+  /** Eq. (5.3.1) fits over τ ≥ tauMin of the cut curves (null where too few points). */
+  fits: [PowerLawFit | null, PowerLawFit | null];
+  /** Training loss at the last record ≤ tauEnd, and the ratio a / b. */
+  loss: [number, number];
+  lossRatio: number;
+  /** Lowest test loss of each cut curve. */
+  minTest: [number, number];
+  /** |α_a − α_b| ≤ 0.25 α_b (false without both fits). */
+  alphaAgree: boolean;
+  /** Eq. (5.4.1): the exponents agree and the loss ratio is within a factor 1.5. */
+  agree: boolean;
+}
+
+/**
+ * Compares the learning curves `a` and `b` of one (d, w) trained with two settings (e.g. quick
+ * vs paper) over their common τ range (docs/glassy-dynamics.md Eq. (5.4.1)): the loss level at
+ * the end of the range and the decay exponent α of Eq. (5.3.1) fitted over τ ≥ tauMin.
+ *
+ * @throws {RangeError} if a curve has no record or the common range holds none of a's or b's.
+ */
+export function compareCurves(a: LearningCurve, b: LearningCurve, tauMin: number): CurveComparison {
+  if (a.tau.length === 0 || b.tau.length === 0) {
+    throw new RangeError("compareCurves: both curves need at least one record");
+  }
+  const tauEnd = Math.min(a.tau.at(-1)!, b.tau.at(-1)!);
+  const curves: [LearningCurve, LearningCurve] = [curveUpTo(a, tauEnd), curveUpTo(b, tauEnd)];
+  if (curves.some((c) => c.tau.length === 0)) {
+    throw new RangeError(`compareCurves: a curve has no record at τ ≤ ${tauEnd}`);
+  }
+  const fit = (r: LearningCurve) => {
+    try {
+      return fitPowerLaw(r.tau, r.train, tauMin);
+    } catch {
+      return null;
+    }
+  };
+  const fits: [PowerLawFit | null, PowerLawFit | null] = [fit(curves[0]), fit(curves[1])];
+  const loss: [number, number] = [curves[0].train.at(-1)!, curves[1].train.at(-1)!];
+  const lossRatio = loss[0] / loss[1];
+  const [fa, fb] = fits;
+  const alphaAgree = fa !== null && fb !== null && Math.abs(fa.alpha - fb.alpha) <= 0.25 * fb.alpha;
+  return {
+    tauEnd,
+    curves,
+    fits,
+    loss,
+    lossRatio,
+    minTest: [Math.min(...curves[0].test), Math.min(...curves[1].test)],
+    alphaAgree,
+    agree: alphaAgree && Math.abs(Math.log(lossRatio)) < Math.log(1.5),
+  };
 }

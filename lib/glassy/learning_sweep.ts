@@ -34,6 +34,8 @@ export const sweep: SweepDefinition<GlassyLearningPoint, LearningCurve> = {
   // the simd engine runs each step on two threads
   threadsPerRun: 2,
   config: (scale) => glassyLearningConfig(scale),
+  // widths can be added to the ladder without making the finished runs stale
+  gridKeys: ["grid", "seeds"],
   async run(point, config, context) {
     const c = config as GlassyLearningConfig;
     const data = await sweepData(c.data);

@@ -53,7 +53,8 @@ export interface GlassyLearningConfig extends Record<string, unknown> {
 /**
  * The learning-time grid. Paper: [inferred: the paper's grid is not in the sources] d = 2 first
  * (the reference default w = 70 first, then widths bracketing w_c), then d = 1, 3, 4; 100 000
- * steps per run (τ ≈ 40.5). Quick: a reduced problem (6 chorales, 5 test chorales, η0 125× the
+ * steps per run (τ ≈ 40.5). The grid and seeds are the sweep's gridKeys: widths can be added
+ * without making finished runs stale. Quick: a reduced problem (6 chorales, 5 test chorales, η0 125× the
  * paper's) for tests and a first look.
  */
 export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {

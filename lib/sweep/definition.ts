@@ -9,8 +9,10 @@
  * - one record per finished run, appended as one `write` of one line (`O_APPEND`): `kill -9` loses
  *   only unfinished runs; a torn last line is ignored and repaired on the next run;
  * - records are keyed by the canonical JSON of the point **and** the hash of the sweep's config
- *   (`configHash(canonicalJson({ sweep, config }))`): records of another config are never reused
- *   (the run stops with {@linkcode StaleRecordsError} unless told to discard them);
+ *   (`configHash(canonicalJson({ sweep, config }))`, leaving out the entries that only enumerate
+ *   the points, {@linkcode SweepDefinition.gridKeys}): records of another config are never reused
+ *   (the run stops with {@linkcode StaleRecordsError} unless told to discard them), while a grown
+ *   grid keeps its finished runs;
  * - when every point of the file's share is done the file is rewritten (atomically) in the
  *   canonical order — the order of `points(scale)` — so a resumed run, an uninterrupted run and
  *   a merge of shards give byte-identical files;
@@ -47,6 +49,13 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
   points(scale: Scale): P[];
   /** Everything besides the points that determines the results (epochs, model/task settings...); hashed with the points. */
   config(scale: Scale): Record<string, unknown>;
+  /**
+   * Optional: config entries that only enumerate the points (e.g. `"grid"`, `"seeds"`) and do not
+   * change any single run. They are left out of the config hash, so a grid can grow without making
+   * the finished records stale. Records written before a
+   * sweep declared them carry the whole-config hash: {@linkcode rehashSweep} moves them over.
+   */
+  gridKeys?: string[];
   /**
    * Deterministic run of one point → the compact summary the figure needs (not whole histories).
    * A long run may use `context` (given by the runner, absent in direct calls) to save its state
@@ -217,7 +226,10 @@ export interface ResolvedSweep<P extends Record<string, unknown> = Record<string
   points: P[];
   keys: string[];
   config: Record<string, unknown>;
+  /** Hash of the sweep name and the config without its {@linkcode SweepDefinition.gridKeys}. */
   configHash: string;
+  /** Hash of the sweep name and the whole config (= configHash without gridKeys). */
+  wholeConfigHash: string;
 }
 
 /**
@@ -316,8 +328,20 @@ export async function resolveSweep<P extends Record<string, unknown>>(
     checkJsonValue(`${S}: config.${k}`, v);
     config[k] = v;
   }
-  const hash = await configHash({ sweep: def.name, config });
-  return { name: def.name, scale, points, keys, config, configHash: hash };
+  const gridKeys = def.gridKeys ?? [];
+  if (!Array.isArray(gridKeys) || gridKeys.some((k) => typeof k !== "string" || !(k in base))) {
+    throw new SweepConfigError(
+      `${S}: gridKeys must name entries of the config (${
+        Object.keys(base).sort().join(", ")
+      }), got ${JSON.stringify(gridKeys)}`,
+    );
+  }
+  const runConfig = Object.fromEntries(
+    Object.entries(config).filter(([k]) => !gridKeys.includes(k)),
+  );
+  const hash = await configHash({ sweep: def.name, config: runConfig });
+  const whole = gridKeys.length === 0 ? hash : await configHash({ sweep: def.name, config });
+  return { name: def.name, scale, points, keys, config, configHash: hash, wholeConfigHash: whole };
 }
 
 interface RawRecord {
@@ -423,8 +447,13 @@ function validRecords(
   const have = new Map<string, RawRecord>();
   const stale = recs.filter((r) => r.configHash !== rs.configHash);
   if (stale.length > 0 && !discardStale) {
+    const whole = stale.every((r) => r.configHash === rs.wholeConfigHash);
     throw new StaleRecordsError(
-      staleMessage(file, stale.length, stale[0].configHash, rs.configHash, rs.name),
+      whole
+        ? `${file} holds ${stale.length} record(s) of sweep ${rs.name} hashed with its whole ` +
+          `config, grid included (written before the sweep declared gridKeys): move them to the ` +
+          `run-config hash with \`deno task sweep rehash ${rs.name} --scale ${rs.scale}\``
+        : staleMessage(file, stale.length, stale[0].configHash, rs.configHash, rs.name),
     );
   }
   for (const r of recs) {
@@ -676,6 +705,8 @@ export interface LoadedSweep<P = Record<string, unknown>, S = unknown> {
   complete: boolean;
   /** Records in the file with another config hash (not used). */
   stale: number;
+  /** Of those, records with the whole-config hash of this config: {@linkcode rehashSweep} moves them. */
+  rehashable: number;
   /** Sum of the runs' wall-clock seconds (NaN entries skipped). */
   seconds: number;
   /**
@@ -717,6 +748,9 @@ export async function loadSweep<P extends Record<string, unknown>, S>(
     total: rs.keys.length,
     complete: records.length === rs.keys.length,
     stale: recs.length - byKey.size,
+    rehashable: rs.wholeConfigHash === rs.configHash
+      ? 0
+      : recs.filter((r) => r.configHash === rs.wholeConfigHash).length,
     seconds: total,
     inProgress: rs.keys.filter((k) => progress.has(k)).map((k) =>
       progress.get(k) as ProgressRecord<P, S>
@@ -779,4 +813,87 @@ export async function mergeSweep<P extends Record<string, unknown>, S>(
   }
   const n = rs.keys.filter((k) => have.has(k)).length;
   return { file, shards, records: n, total: rs.keys.length, complete: n === rs.keys.length };
+}
+
+/** What {@linkcode rehashSweep} changed. */
+export interface RehashOutcome {
+  file: string;
+  /** The whole-config hash the lines had, and the run-config hash they have now. */
+  from: string;
+  to: string;
+  records: number;
+  timings: number;
+  progress: number;
+  /** Saved states of unfinished runs (in the cache folder) moved to the new hash. */
+  states: number;
+}
+
+/**
+ * Moves a record file, its timing and progress sidecars and the saved states of its unfinished
+ * runs from the whole-config hash to the run-config hash (config without the sweep's
+ * {@linkcode SweepDefinition.gridKeys}) — once, after a sweep declares `gridKeys`, and before
+ * its grid changes: lines of any other hash are left as they are. Every file is rewritten
+ * atomically and only old-hash lines change, so an interrupted rehash is finished by running it
+ * again. Stop the sweep first (a running sweep keeps writing the hash it started with); merge
+ * shard files first (they are not rehashed).
+ */
+export async function rehashSweep<P extends Record<string, unknown>, S>(
+  def: SweepDefinition<P, S>,
+  opts: { scale?: Scale; file?: string; cacheDir?: string; overrides?: Record<string, unknown> } =
+    {},
+): Promise<RehashOutcome> {
+  const scale = opts.scale ?? "quick";
+  const rs = await resolveSweep(def, scale, opts.overrides ?? {});
+  const file = opts.file ?? defaultSweepFile(def.name, scale);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir(file, def.name);
+  const from = rs.wholeConfigHash, to = rs.configHash;
+  const out: RehashOutcome = { file, from, to, records: 0, timings: 0, progress: 0, states: 0 };
+  if (from === to) return out;
+  const recs = await readRecords(file);
+  if (recs.some((r) => r.configHash === from)) {
+    const moved = recs.map((r) => (r.configHash === from ? { ...r, configHash: to } : r));
+    out.records = recs.filter((r) => r.configHash === from).length;
+    await writeFileAtomic(file, moved.map(recordLine).join(""));
+  }
+  const t = await readTextIfExists(timingFile(file));
+  if (t !== null) {
+    const next = t.split("\n").filter((l) => l.trim() !== "").flatMap((line) => {
+      let r: { key: string; configHash: string; seconds: number };
+      try {
+        r = JSON.parse(line);
+      } catch {
+        return []; // a torn line: its run's time is lost, as readTimings would
+      }
+      if (r.configHash !== from) return [line];
+      out.timings++;
+      return [JSON.stringify({ key: r.key, configHash: to, seconds: r.seconds })];
+    });
+    if (out.timings > 0) await writeFileAtomic(timingFile(file), next.join("\n") + "\n");
+  }
+  if ((await readTextIfExists(progressFile(file))) !== null) {
+    await editProgress(progressFile(file), cacheDir, (ps) =>
+      ps.map((p) => {
+        if (p.configHash !== from) return p;
+        out.progress++;
+        return { ...p, configHash: to };
+      }));
+  }
+  const prefix = `${from.slice(0, 16)}-`;
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(cacheDir)) {
+      if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const name of names.sort()) {
+    const saved = JSON.parse(await Deno.readTextFile(`${cacheDir}/${name}`));
+    if (saved?.configHash !== from) continue;
+    const target = `${cacheDir}/${to.slice(0, 16)}-${name.slice(prefix.length)}`;
+    await writeFileAtomic(target, JSON.stringify({ ...saved, configHash: to }));
+    await Deno.remove(`${cacheDir}/${name}`);
+    out.states++;
+  }
+  return out;
 }
