@@ -112,6 +112,66 @@ export class Rng {
     return mean + std * z;
   }
 
+  /**
+   * Fills `out` with `scale` × N(0, 1) draws: exactly `out[k] = normal() * scale` for k = 0, 1, …
+   * (the same numbers and the same generator state afterwards, the Box–Muller spare included),
+   * about twice as fast — the xoshiro128** state lives in locals and the transform is inlined.
+   * The noise of the RNN tasks (docs/ghost-mechanism.md §2.4) is drawn this way.
+   */
+  fillNormals(out: Float64Array, scale = 1): void {
+    const n = out.length;
+    let k = 0;
+    if (n === 0) return;
+    if (this.#spare !== null) {
+      out[k++] = (0 + this.#spare) * scale;
+      this.#spare = null;
+    }
+    const st = this.#s;
+    let s0 = st[0] | 0, s1 = st[1] | 0, s2 = st[2] | 0, s3 = st[3] | 0;
+    let z2 = 0;
+    while (k < n) {
+      let u = 0, v = 0;
+      for (let draw = 0; draw < 2;) {
+        // two xoshiro128** outputs → one uniform with 53 bits, as uniform() does
+        let m = Math.imul(s1, 5);
+        const hi = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) >>> 5;
+        let t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        m = Math.imul(s1, 5);
+        const lo = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) >>> 6;
+        t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const x = (hi * 67108864 + lo) / 9007199254740992;
+        if (draw === 0) {
+          u = x;
+          if (u !== 0) draw = 1; // normal() redraws u while it is 0
+        } else {
+          v = x;
+          draw = 2;
+        }
+      }
+      const rad = Math.sqrt(-2 * Math.log(u));
+      out[k++] = (0 + rad * Math.cos(2 * Math.PI * v)) * scale;
+      z2 = rad * Math.sin(2 * Math.PI * v);
+      if (k < n) out[k++] = (0 + z2) * scale;
+      else this.#spare = z2;
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
+  }
+
   /** A Float64Array of `n` normal draws N(mean, std²). */
   normals(n: number, opts: NormalOptions = {}): Float64Array {
     const out = new Float64Array(n);

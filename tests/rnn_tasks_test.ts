@@ -66,3 +66,18 @@ Deno.test("epoch noise: r0 = tanh(N(0, σ_fr²)), ξ ~ N(0, σ²), deterministic
   drawEpochNoise(t, N, new Rng(1), r1, new Float64Array(xi.length));
   assert.deepEqual(r1, r0);
 });
+
+Deno.test("Rng.fillNormals = normal() × scale draw by draw: same numbers, same state after", () => {
+  // odd and even lengths, with and without a Box–Muller spare left by an earlier normal()
+  for (const [lead, n, scale] of [[0, 1001, 0.1], [1, 1000, 1], [1, 7, -2.5], [0, 0, 3]]) {
+    const a = new Rng(12345), b = new Rng(12345);
+    for (let i = 0; i < lead; i++) assert.equal(a.normal(), b.normal());
+    const want = Float64Array.from({ length: n }, () => a.normal() * scale);
+    const got = new Float64Array(n);
+    b.fillNormals(got, scale);
+    assert.ok(want.every((v, i) => Object.is(v, got[i])), `lead ${lead}, n ${n}`);
+    // the spare and the xoshiro state carry over identically
+    for (let i = 0; i < 5; i++) assert.equal(b.normal(), a.normal());
+    assert.equal(b.nextUint32(), a.nextUint32());
+  }
+});

@@ -230,8 +230,7 @@ export function drawEpochNoise(
     r0.fill(0);
   }
   if (noise !== null && task.noiseSigma > 0) {
-    const s = task.noiseSigma;
-    for (let k = 0; k < noise.length; k++) noise[k] = rng.normal() * s;
+    rng.fillNormals(noise, task.noiseSigma); // = rng.normal() * σ for every k, faster
   }
 }
 
