@@ -8,7 +8,13 @@ import assert from "node:assert/strict";
 import { runAging, runLearningCurve } from "@lib/glassy/experiments.ts";
 import { sweep as learning } from "@lib/glassy/learning_sweep.ts";
 import { sweep as aging } from "@lib/glassy/aging_sweep.ts";
-import { glassyAgingConfig, glassyLearningConfig, sweepData } from "@lib/glassy/paper.ts";
+import {
+  glassyAgingConfig,
+  glassyLearningConfig,
+  ladderSettings,
+  sweepData,
+} from "@lib/glassy/paper.ts";
+import { analyseLadder, referenceWc, widthPhase } from "@lib/glassy/ladder.ts";
 import { loadSweep } from "@lib/sweep/mod.ts";
 import { jsbPath } from "./helpers.ts";
 
@@ -59,6 +65,25 @@ Deno.test({
         assert.ok(c.sigma2.every((v) => v > 0));
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "paper-scale glassy-aging widths: under-, near-critical and over-parametrised by the ladder",
+  ignore: L.records.filter((r) => r.summary.config.depth === 2).length < 3,
+  fn: () => {
+    // the critical width of the committed d = 2 ladder (Eqs. (5.2.3), (5.2.5)) as notebooks 08
+    // and 09 analyse it, and the phase of each aging width by Eq. (5.2.4)
+    const { eps, tauMin } = ladderSettings("paper");
+    const ref = referenceWc(analyseLadder(L.records.map((r) => r.summary), 2, eps, tauMin));
+    assert.ok(ref !== null, "the ladder gives a critical width");
+    const widths = glassyAgingConfig("paper").widths;
+    assert.deepEqual(
+      widths.map((w) => widthPhase(w, ref.wc)),
+      ["under-parametrised", "near-critical", "over-parametrised"],
+      `aging widths ${widths.join(", ")} against ${ref.source}`,
+    );
   },
 });
 

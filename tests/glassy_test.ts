@@ -595,6 +595,7 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
     below: [2],
     undecided: [],
     brackets: true,
+    interval: [2, 4],
   });
   // at ε = 0.001 nobody gets there in τ ≤ 100: the wide nets (L∞ = 0) are undecided, not below
   assert.deepEqual(tight, {
@@ -603,7 +604,12 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
     below: [2, 4],
     undecided: [8, 16],
     brackets: false,
+    interval: null,
   });
+  // the bracket is the critical width's evidence (Eq. 5.2.3): the midpoint at the smallest ε with one
+  const ref = referenceWc(analyseLadder(ladder, 2, [0.1, 0.12, 0.001], 1));
+  assert.equal(ref?.wc, 3);
+  assert.match(ref!.source, /^w_c\(ε = 0\.1\) in \(2, 4\) by the widths .*midpoint 3 \(d = 2\)$/);
 });
 
 Deno.test("power-law fit recovers L∞, A, α", () => {

@@ -88,23 +88,40 @@ export interface WcBracket {
   undecided: number[];
   /** Some width is below and some reached ε: the ladder brackets w_c(ε). */
   brackets: boolean;
+  /**
+   * Where w_c(ε) lies by the bracket, (widest width below, narrowest width that reached), when
+   * every width below is narrower than every width that reached; else null.
+   */
+  interval: [number, number] | null;
 }
 
 /**
  * Does the ladder bracket w_c(ε)? (docs/glassy-dynamics.md Eq. (5.2.5)): for every threshold,
  * a width is above w_c(ε) when its run reached ε, below when it did not and its power-law
  * asymptote L∞ lies above ε (it would never reach ε), and undecided when it did not reach ε but
- * its L∞ does not exclude it (a longer run could).
+ * its L∞ does not exclude it (a longer run could). When the widths below are all narrower than
+ * those that reached ε, w_c(ε) lies in the interval between them.
  */
 export function bracketWc(a: LadderAnalysis): WcBracket[] {
   return a.eps.map((eps, k) => {
-    const b: WcBracket = { eps, reached: [], below: [], undecided: [], brackets: false };
+    const b: WcBracket = {
+      eps,
+      reached: [],
+      below: [],
+      undecided: [],
+      brackets: false,
+      interval: null,
+    };
     a.widths.forEach((w, i) => {
       if (a.tauL[k][i] !== null) b.reached.push(w);
       else if ((a.powerLaws[i]?.Linf ?? -Infinity) > eps) b.below.push(w);
       else b.undecided.push(w);
     });
     b.brackets = b.reached.length > 0 && b.below.length > 0;
+    if (b.brackets) {
+      const lo = Math.max(...b.below), hi = Math.min(...b.reached);
+      if (lo < hi) b.interval = [lo, hi];
+    }
     return b;
   });
 }
@@ -118,11 +135,24 @@ export interface ReferenceWc {
 }
 
 /**
- * The critical width of a ladder (docs/glassy-dynamics.md Eq. (5.2.3)): w_c(ε → 0) when the
- * extrapolation exists and reaches no farther below the smallest threshold than the thresholds
- * span (ε_min ≤ ε_max − ε_min), else w_c(ε) at the smallest ε that gave a fit; null when no ε did.
+ * The critical width of a ladder (docs/glassy-dynamics.md Eq. (5.2.3)): when the ladder brackets
+ * w_c(ε) with an interval (Eq. (5.2.5)), the interval's midpoint at the smallest such ε — direct
+ * evidence wins over the 1/τ_L line; otherwise w_c(ε → 0) when the extrapolation exists and reaches
+ * no farther below the smallest threshold than the thresholds span (ε_min ≤ ε_max − ε_min), else
+ * w_c(ε) at the smallest ε that gave a fit; null when no ε did.
  */
 export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
+  const bracket = bracketWc(a).filter((b) => b.interval !== null)
+    .reduce<WcBracket | null>((m, b) => (m === null || b.eps < m.eps ? b : m), null);
+  if (bracket) {
+    const [lo, hi] = bracket.interval!;
+    return {
+      wc: (lo + hi) / 2,
+      source:
+        `w_c(ε = ${bracket.eps}) in (${lo}, ${hi}) by the widths that did and did not reach ` +
+        `ε (Eq. (5.2.5)): midpoint ${(lo + hi) / 2} (d = ${a.depth})`,
+    };
+  }
   const fits = a.fits.filter((f): f is CriticalWidthFit => f !== null);
   if (fits.length === 0) return null;
   const lo = Math.min(...fits.map((f) => f.eps));

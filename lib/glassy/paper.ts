@@ -54,7 +54,7 @@ export interface GlassyLearningConfig extends Record<string, unknown> {
  * The learning-time grid. Paper: [inferred: the paper's grid is not in the sources] d = 2 first
  * (the reference default w = 70 first, then widths bracketing w_c: the first five runs showed
  * 1/τ_L ∝ w down to w = 30 at every reachable ε, so the narrow widths 20, 10, 15, 5 come before
- * the wide ones), then d = 1, 3, 4; 100 000 steps per run (τ ≈ 40.5). The grid and seeds are the
+ * the wide ones; then w = 10 levelled off while 20 did not, so 12 and 17 fill the gap), then d = 1, 3, 4; 100 000 steps per run (τ ≈ 40.5). The grid and seeds are the
  * sweep's gridKeys: widths can be added without making finished runs stale. Quick: a reduced problem (6 chorales, 5 test chorales, η0 125× the
  * paper's) for tests and a first look.
  */
@@ -73,7 +73,7 @@ export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {
       train: PAPER_TRAIN,
       steps: 100_000,
       grid: [
-        { depth: 2, widths: [70, 40, 100, 30, 50, 20, 10, 15, 5, 60, 80, 120] },
+        { depth: 2, widths: [70, 40, 100, 30, 50, 20, 10, 15, 5, 12, 17, 60, 80, 120] },
         { depth: 1, widths: [40, 60, 80, 100, 120, 160] },
         { depth: 3, widths: [20, 30, 40, 50, 60, 80] },
         { depth: 4, widths: [20, 30, 40, 50, 60, 80] },
@@ -81,6 +81,28 @@ export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {
       seeds: [42],
       engine: SWEEP_ENGINE,
     },
+  }, scale);
+}
+
+/** How a width ladder is analysed ({@linkcode ladderSettings}). */
+export interface LadderSettings {
+  /** Loss thresholds ε (bits/unit) of τ_L(ε), Eq. (5.2.1). */
+  eps: number[];
+  /** Start τ of the power-law fits, Eq. (5.3.1) (the asymptotes that Eq. (5.2.5) needs). */
+  tauMin: number;
+}
+
+/**
+ * The thresholds and fit window with which notebooks 08 and 09 and the results test analyse the
+ * d = 2 ladder of {@linkcode glassyLearningConfig} (docs/glassy-dynamics.md §5.2–5.3). Quick: chosen
+ * for the reduced problem. Paper [inferred; the paper's ε are unknown]: in the slow part of the
+ * curves — below the end of the fast initial drop, above the lowest loss the narrow runs reach —
+ * and fits from τ = 2 (after the warm-up).
+ */
+export function ladderSettings(scale: Scale): LadderSettings {
+  return byScale({
+    quick: { eps: [0.08, 0.06, 0.04], tauMin: 5 },
+    paper: { eps: [0.23, 0.225, 0.22, 0.215], tauMin: 2 },
   }, scale);
 }
 
@@ -102,7 +124,10 @@ export interface GlassyAgingConfig extends Record<string, unknown> {
 
 /**
  * The aging runs [inferred]: d = 2, an under-, a near-critical and an over-parametrised width.
- * Paper: τ_w ≈ 4.1, 8.9, 19.3, 39.3 (τ = 1.2732 + 0.0004 (s − 5000)), each aged 4 τ_w; waiting
+ * Paper: w = 10, 30, 70, chosen from the committed d = 2 ladder: w = 10 levels off (L∞ ≈ 0.23)
+ * while w ≥ 15 keep learning, and the critical width of Eq. (5.2.3) lies between 15 and 25, so 10
+ * is under, 30 near and 70 over by Eq. (5.2.4) either way (checked by
+ * `tests/glassy_results_test.ts` against the committed ladder); τ_w ≈ 4.1, 8.9, 19.3, 39.3 (τ = 1.2732 + 0.0004 (s − 5000)), each aged 4 τ_w; waiting
  * steps are multiples of the orth interval, so that M is re-orthogonalised at the first aging step
  * as in the reference. Quick: the reduced problem of {@linkcode glassyLearningConfig}.
  */
@@ -124,7 +149,7 @@ export function glassyAgingConfig(scale: Scale): GlassyAgingConfig {
       data: PAPER_DATA,
       train: PAPER_TRAIN,
       depth: 2,
-      widths: [20, 50, 120],
+      widths: [10, 30, 70],
       seeds: [42],
       waitSteps: [12_000, 24_000, 50_000, 100_000],
       agingFactor: 4,
