@@ -57,6 +57,7 @@ const REQUIRED: Record<string, string[]> = {
     "5.1",
     "5.2",
     "5.3",
+    "5.4", // ours: quick against paper settings
     "6",
     "6.1",
     "6.2",

@@ -265,6 +265,11 @@ Deno.test("sweep: gridKeys — a grown grid keeps its finished runs; rehash move
     file,
   );
   assert.deepEqual([longer.records.length, longer.stale], [0, 12]);
+  // the CLI verb: a sweep without gridKeys has nothing to move
+  const cli = await sweepCli(["rehash", "tiny-test", "--module", TINY_MODULE, "--file", file])
+    .output();
+  assert.equal(cli.code, 0, new TextDecoder().decode(cli.stderr));
+  assert.match(new TextDecoder().decode(cli.stdout), /tiny-test declares no gridKeys/);
   await assert.rejects(
     runSweepDefinition(withGrid([1], ["Kz"]), { file }),
     (e: Error) =>
