@@ -132,26 +132,20 @@ export class Rng {
     while (k < n) {
       let u = 0, v = 0;
       for (let draw = 0; draw < 2;) {
-        // two xoshiro128** outputs → one uniform with 53 bits, as uniform() does
-        let m = Math.imul(s1, 5);
-        const hi = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) >>> 5;
-        let t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        m = Math.imul(s1, 5);
-        const lo = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) >>> 6;
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const x = (hi * 67108864 + lo) / 9007199254740992;
+        // two xoshiro128** outputs (27 and 26 bits) → one uniform with 53 bits, as uniform() does
+        let x = 0;
+        for (let half = 0; half < 2; half++) {
+          const m = Math.imul(s1, 5);
+          const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+          const t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = (s3 << 11) | (s3 >>> 21);
+          x = half === 0 ? (r >>> 5) * 67108864 : (x + (r >>> 6)) / 9007199254740992;
+        }
         if (draw === 0) {
           u = x;
           if (u !== 0) draw = 1; // normal() redraws u while it is 0
