@@ -128,7 +128,6 @@ export class Rng {
     }
     const st = this.#s;
     let s0 = st[0] | 0, s1 = st[1] | 0, s2 = st[2] | 0, s3 = st[3] | 0;
-    let z2 = 0;
     while (k < n) {
       let u = 0, v = 0;
       for (let draw = 0; draw < 2;) {
@@ -156,7 +155,7 @@ export class Rng {
       }
       const rad = Math.sqrt(-2 * Math.log(u));
       out[k++] = (0 + rad * Math.cos(2 * Math.PI * v)) * scale;
-      z2 = rad * Math.sin(2 * Math.PI * v);
+      const z2 = rad * Math.sin(2 * Math.PI * v);
       if (k < n) out[k++] = (0 + z2) * scale;
       else this.#spare = z2;
     }
