@@ -4,6 +4,8 @@
 // numpy step (bench/glassy_numpy.py) with OpenBLAS on 2 threads, its kernel auto-detected for this
 // CPU (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE dropped, as a pip numpy would run) → glassy_numpy_step_s,
 // and as found in the environment → glassy_numpy_env_step_s. glassy_ratio = numpy / ours.
+// glassy_step_exact_test_s: our step without the test pass (testStates "exact", §4.7), which the
+// aging sweep uses; it is not the authors' step and is not in the ratio.
 // Ours and numpy (auto kernel) are timed in alternating rounds (--rounds R, default 5), so that a
 // burst of load on a shared machine hits both sides alike; each prints the median step time over
 // the rounds with its range, and glassy_ratio is the median of the per-round ratios.
@@ -15,6 +17,7 @@
 import { loadJsbChorales, prepareChoraleData } from "../lib/glassy/data.ts";
 import { GlassyTrainer } from "../lib/glassy/trainer.ts";
 import type { EngineName } from "../lib/glassy/engine.ts";
+import type { TestStates } from "../lib/glassy/config.ts";
 
 const args = Deno.args;
 const flag = (name: string) => args.includes(name);
@@ -45,8 +48,12 @@ const path = await jsbPath();
 const ds = await loadJsbChorales({ path });
 const data = prepareChoraleData(ds);
 
-async function timeEngine(engine: EngineName, steps: number): Promise<number> {
-  const tr = await GlassyTrainer.create(data, { depth: 2, width: 70 }, engine);
+async function timeEngine(
+  engine: EngineName,
+  steps: number,
+  testStates: TestStates = "relaxed",
+): Promise<number> {
+  const tr = await GlassyTrainer.create(data, { depth: 2, width: 70, testStates }, engine);
   tr.run(5); // warm-up (step 0 also records losses)
   const t0 = performance.now();
   tr.run(steps); // steps 5 … 5+steps−1: no record, no re-orthogonalisation
@@ -129,9 +136,11 @@ const range = (v: number[], digits: number) =>
     : "";
 const runNumpy = !flag("--no-numpy");
 const oursRounds: number[] = [];
+const exactRounds: number[] = [];
 const npRounds: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   oursRounds.push(await timeEngine("simd", STEPS));
+  exactRounds.push(await timeEngine("simd", STEPS, "exact"));
   if (runNumpy) {
     const t = await timeNumpy(STEPS, true, r === 0);
     if (t !== null) npRounds.push(t);
@@ -142,6 +151,14 @@ console.log(
   `glassy_step_s: ${ours.toFixed(6)}  (simd engine: float32 wasm SIMD, 2 threads; median${
     range(oursRounds, 4)
   })`,
+);
+console.log(
+  `glassy_step_exact_test_s: ${
+    median(exactRounds).toFixed(6)
+  }  (simd engine without the per-step ` +
+    `test pass, testStates "exact" (Eq. 4.7.1), as the aging sweep runs; not in the ratio; median${
+      range(exactRounds, 4)
+    })`,
 );
 if (!flag("--no-tfjs")) {
   const t = await timeEngine("tfjs-wasm", Math.max(3, Math.round(STEPS / 4)));

@@ -127,7 +127,7 @@ Deno.test("fig4-fig5 run: the rows and snapshots of a plain training run; resume
   }
 });
 
-Deno.test("fig4-fig5 CLI: kill -9 inside a long run, rerun continues it; file = an uninterrupted run's", async () => {
+Deno.test("fig4-fig5 CLI: kill -9 inside a long run, park, rerun on a clean cache continues it; file = an uninterrupted run's", async () => {
   await Deno.mkdir(`${ROOT}build`, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: `${ROOT}build`, prefix: "fig45_test_" });
   const killed = `${dir}/killed.jsonl`, clean = `${dir}/clean.jsonl`;
@@ -147,17 +147,31 @@ Deno.test("fig4-fig5 CLI: kill -9 inside a long run, rerun continues it; file = 
   assert.equal((await readRecords(killed)).length, 2, "the two Fig 5 runs were finished");
   const inProgress = await readProgress(progressFile(killed));
   assert.ok(inProgress.some((p) => p.key.includes("fig4-dcdt") && p.done >= 300));
+  // park the saved state next to the records and drop the cache, as on a fresh clone
+  const park = await sweepCli(["park", ...args.slice(0, 1), ...set, "--file", killed]).output();
+  assert.equal(park.code, 0, new TextDecoder().decode(park.stderr));
+  assert.match(new TextDecoder().decode(park.stdout), /killed\.states: parked 1 saved state/);
+  const parked = [...Deno.readDirSync(`${dir}/killed.states`)].map((e) => e.name);
+  assert.equal(parked.length, 1);
+  const parkedAt = JSON.parse(Deno.readTextFileSync(`${dir}/killed.states/${parked[0]}`)).done;
+  assert.ok(parkedAt >= at, `parked at ${parkedAt}, progress at ${at}`);
+  await Deno.remove(`${dir}/killed.cache`, { recursive: true });
   const resumed = await sweepCli([...args, "--file", killed]).output();
   assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
-  // the rerun continued the run from its saved epoch instead of starting over
+  // the rerun continued the run from the parked epoch instead of a snapshot or the start
   const log = new TextDecoder().decode(resumed.stderr);
+  assert.match(
+    log,
+    new RegExp(`fig4-dcdt.* from the state saved in .*killed\\.states at ${parkedAt} `),
+  );
   const first = /fig4-dcdt[^\n]* at (\d+)\/1500 epochs saved/.exec(log);
-  assert.ok(first && Number(first[1]) > at, `first save of the rerun: ${first?.[1]}`);
+  assert.ok(first && Number(first[1]) > parkedAt, `first save of the rerun: ${first?.[1]}`);
   const whole = await sweepCli([...args, "--file", clean]).output();
   assert.equal(whole.code, 0);
   assert.equal(await Deno.readTextFile(killed), await Deno.readTextFile(clean));
-  // a finished sweep leaves no progress sidecar and no saved states
+  // a finished sweep leaves no progress sidecar, no parked states and no saved states
   await assert.rejects(Deno.stat(progressFile(killed)), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(`${dir}/killed.states`), Deno.errors.NotFound);
   const states = [...Deno.readDirSync(`${dir}/killed.cache`)].filter((e) =>
     e.name.endsWith(".json")
   );

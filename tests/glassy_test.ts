@@ -742,6 +742,49 @@ Deno.test("stepsToTau: the trainer's τ first reaches the target after exactly t
   assert.throws(() => stepsToTau(fullConfig(cfg), Infinity), /tau must be finite/);
 });
 
+for (const engine of ["simd", "tfjs-wasm"] as const) {
+  Deno.test(`testStates "exact" (Eq. 4.7.1) on the ${engine} engine: training and Δ unchanged, test loss near the relaxed one`, async () => {
+    const data = smallData(8);
+    const train = {
+      depth: 2,
+      width: 8,
+      eta0: 0.01,
+      warmupSteps: 10,
+      batchSize: 12,
+      recordInterval: 10,
+      orthInterval: 20,
+    };
+    const cfg = { waitSteps: [40], agingFactor: 2, noiseInterval: 20, recordInterval: 10 };
+    const relaxed = await runAging(data, { ...cfg, train }, { engine });
+    const exact = await runAging(data, { ...cfg, train: { ...train, testStates: "exact" } }, {
+      engine,
+    });
+    assert.equal(exact.config.train.testStates, "exact");
+    assert.ok(!("testStates" in relaxed.config.train), "the default leaves the config unchanged");
+    // the test states never feed back: weights, training losses and Δ are bit-for-bit equal
+    assert.deepEqual(exact.curves, relaxed.curves);
+    assert.deepEqual(exact.learning.train, relaxed.learning.train);
+    // the recorded test loss is the exact pass's for the weights at the record …
+    const tr = await GlassyTrainer.create(data, { ...train, testStates: "exact" }, engine);
+    tr.run(31);
+    const direct = lossBits(exactState(tr.params(), data.test).H, data.test.s);
+    assert.equal(tr.records.at(-1)!.test, direct);
+    tr.dispose();
+    assert.equal(exact.learning.test[3], direct);
+    // … and the relaxed states track it: after the first record the two differ by the lag only
+    const lag = exact.learning.test.slice(1).map((v, k) =>
+      Math.abs(v - relaxed.learning.test[k + 1])
+    );
+    const change = Math.abs(exact.learning.test.at(-1)! - exact.learning.test[1]);
+    assert.ok(Math.max(...lag) < 1e-3, `max |exact − relaxed| = ${Math.max(...lag)}`);
+    assert.ok(change > 10 * Math.max(...lag), `test loss moved ${change}, lag ${Math.max(...lag)}`);
+    assert.throws(
+      () => fullConfig({ ...train, testStates: "fast" as "exact" }),
+      /testStates must be "relaxed" or "exact", got fast/,
+    );
+  });
+}
+
 Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one", async () => {
   const data = smallData(7);
   const cfg = {

@@ -63,6 +63,8 @@ import {
   defaultSweepFile,
   loadSweep,
   mergeSweep,
+  parkedStatesDir,
+  parkRunStates,
   parseShard,
   progressFile,
   rehashSweep,
@@ -276,6 +278,52 @@ Deno.test("sweep: gridKeys — a grown grid keeps its finished runs; rehash move
       e instanceof SweepConfigError &&
       /gridKeys must name entries of the config \(Ks, N, T, epochs\)/.test(e.message),
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: parked states — a rerun takes the more advanced of cache and parked; parking never goes back", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/p.jsonl`;
+  const point = { K: 3, seed: 1 };
+  const key = canonicalJson(point);
+  const spec = {
+    cacheDir: defaultCacheDir(file, "tiny-test"),
+    parkedDir: parkedStatesDir(file),
+    progressFile: progressFile(file),
+    configHash: "c".repeat(64),
+    seconds: 0,
+    log: false,
+  };
+  assert.equal(spec.parkedDir, `${dir}/p.states`);
+  const ctx = runContext(spec, key, point);
+  const save = (at: number) =>
+    ctx.save({ at }, { done: at, total: 100, unit: "epochs", summary: null });
+  assert.equal(await ctx.load(), null);
+  await save(10);
+  const first = await parkRunStates(spec);
+  assert.deepEqual([first.dir, first.parked, first.current], [spec.parkedDir, 1, 0]);
+  assert.ok(first.bytes > 0);
+  await save(20); // the cache moves on: it wins
+  assert.deepEqual(await ctx.load(), { at: 20 });
+  // another machine's cache is behind the parked state (e.g. an old clone): the parked one wins
+  await parkRunStates(spec);
+  const other = { ...spec, cacheDir: `${dir}/other-cache` };
+  await runContext(other, key, point).save({ at: 5 }, {
+    done: 5,
+    total: 100,
+    unit: "epochs",
+    summary: null,
+  });
+  assert.deepEqual(await runContext(other, key, point).load(), { at: 20 });
+  // parking the older cache does not overwrite the newer parked state
+  assert.equal((await parkRunStates(other)).current, 1);
+  assert.deepEqual(await ctx.load(), { at: 20 });
+  // another config's parked state is never used
+  assert.equal(await runContext({ ...other, configHash: "d".repeat(64) }, key, point).load(), null);
+  // a corrupt state file is named
+  const name = [...Deno.readDirSync(spec.parkedDir)][0].name;
+  await Deno.writeTextFile(`${spec.parkedDir}/${name}`, "{");
+  await assert.rejects(ctx.load(), new RegExp(`${name}: not a saved run state .*delete it`));
   await Deno.remove(dir, { recursive: true });
 });
 

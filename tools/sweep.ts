@@ -10,6 +10,7 @@
  * deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
  * deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
  * deno task sweep rehash <name> [--scale quick|paper] [--file path] [--module path]
+ * deno task sweep park <name> [--scale quick|paper] [--file path] [--module path]
  * ```
  *
  * Records go to `data/results/<name>.jsonl` (paper) or `build/sweeps/<name>.quick.jsonl` (quick)
@@ -19,7 +20,9 @@
  * on a terminal and one line a minute in logs (Slurm). Exit status 2 for a bad command line or
  * sweep config (reported before any run starts), 130 when interrupted (finished runs are kept;
  * long runs that save their state — `lib/sweep/checkpoint.ts`, every `--checkpoint-seconds`,
- * default 60 — continue from their last save).
+ * default 60 — continue from their last save). `park` copies those saved states from the
+ * git-ignored cache into `<file stem>.states/` next to the record file, so that a commit carries
+ * them and a rerun on another machine continues the runs exactly.
  *
  * @module
  */
@@ -30,6 +33,8 @@ import {
   defaultSweepFile,
   loadSweep,
   mergeSweep,
+  parkedStatesDir,
+  parkSweep,
   parseShard,
   rehashSweep,
   runSweepDefinition,
@@ -46,10 +51,11 @@ const USAGE = `usage:
                          [--checkpoint-seconds s]
   deno task sweep merge <name> [--scale quick|paper] [--file path] [--module path]
   deno task sweep status <name> [--scale quick|paper] [--file path] [--module path]
-  deno task sweep rehash <name> [--scale quick|paper] [--file path] [--module path]`;
+  deno task sweep rehash <name> [--scale quick|paper] [--file path] [--module path]
+  deno task sweep park <name> [--scale quick|paper] [--file path] [--module path]`;
 
 interface Args {
-  command: "run" | "merge" | "status" | "rehash" | "list";
+  command: "run" | "merge" | "status" | "rehash" | "park" | "list";
   name: string;
   scale: Scale;
   shard?: string;
@@ -159,8 +165,8 @@ export function parseArgs(argv: string[]): Args {
     if (pos.length > 1) throw new SweepConfigError(`list takes no name\n${USAGE}`);
     return a;
   }
-  if (pos[0] === "merge" || pos[0] === "status" || pos[0] === "rehash") {
-    a.command = pos[0];
+  if (["merge", "status", "rehash", "park"].includes(pos[0])) {
+    a.command = pos[0] as Args["command"];
     pos.shift();
   }
   if (pos.length !== 1) {
@@ -270,6 +276,9 @@ async function main(argv: string[]): Promise<number> {
     for (const p of l.inProgress) {
       console.log(`  in progress: ${p.key} at ${p.done}/${p.total} ${p.unit}`);
     }
+    const parked = [...(await Array.fromAsync(Deno.readDir(parkedStatesDir(f))).catch(() => []))]
+      .filter((e) => e.name.endsWith(".json")).length;
+    if (parked > 0) console.log(`  parked states: ${parked} in ${parkedStatesDir(f)}`);
     return 0;
   }
   if (a.command === "merge") {
@@ -278,6 +287,17 @@ async function main(argv: string[]): Promise<number> {
       `merged ${m.shards.length} shard file(s) into ${m.file}: ${m.records}/${m.total} runs${
         m.complete ? " (complete)" : " (partial)"
       }`,
+    );
+    return 0;
+  }
+  if (a.command === "park") {
+    const r = await parkSweep(def, { scale: a.scale, file: a.file, overrides: a.set });
+    console.log(
+      r.parked + r.current === 0
+        ? `${def.name} (${a.scale}): no saved states of unfinished runs to park`
+        : `${r.dir}: parked ${r.parked} saved state(s), ${r.current} already current ` +
+          `(${(r.bytes / 1024).toFixed(0)} KiB); commit the folder with the progress sidecar, ` +
+          `and a rerun anywhere continues those runs exactly`,
     );
     return 0;
   }

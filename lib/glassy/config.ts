@@ -26,10 +26,24 @@ export interface TrainConfig {
   recordInterval?: number;
   /** Seed of the initialisation and of the minibatch stream (default 42). */
   seed?: number;
+  /**
+   * How the recorded test loss is obtained (docs/glassy-dynamics.md §4.7, Eq. (4.7.1)):
+   * "relaxed" (default, the authors' procedure) relaxes the test states once every step;
+   * "exact" skips that pass and evaluates the test loss on an exact forward pass at record time.
+   * Training (weights, training states, Δ) is identical in both modes: the test states never
+   * feed back.
+   */
+  testStates?: TestStates;
 }
 
-/** A {@linkcode TrainConfig} with every default filled in. */
-export type FullTrainConfig = Required<TrainConfig>;
+/** The two ways of obtaining the test loss (see {@linkcode TrainConfig.testStates}). */
+export type TestStates = "relaxed" | "exact";
+
+/**
+ * A {@linkcode TrainConfig} with every default filled in. `testStates` is present only when
+ * "exact", so that the configs (and config hashes) of runs with the default are unchanged.
+ */
+export type FullTrainConfig = Required<Omit<TrainConfig, "testStates">> & { testStates?: "exact" };
 
 /** Fills defaults and validates. @throws {RangeError} naming the bad field and its range. */
 export function fullConfig(c: TrainConfig): FullTrainConfig {
@@ -44,6 +58,10 @@ export function fullConfig(c: TrainConfig): FullTrainConfig {
     recordInterval: c.recordInterval ?? 500,
     seed: c.seed ?? 42,
   };
+  if (c.testStates !== undefined && c.testStates !== "relaxed" && c.testStates !== "exact") {
+    throw new RangeError(`testStates must be "relaxed" or "exact", got ${String(c.testStates)}`);
+  }
+  if (c.testStates === "exact") f.testStates = "exact";
   requirePositive("eta0", f.eta0);
   requireInteger("warmupSteps", f.warmupSteps, 0);
   requireInteger("batchSize", f.batchSize, 1);

@@ -37,9 +37,9 @@ export interface StepEngine {
   /**
    * One §4 step: the weight update with learning rate `eta` over the minibatch `cols` (§4.4), the
    * relaxation of all training columns (§4.5), the polar re-orthogonalisation of every M_l if
-   * `orthogonalize` (§4.6), and the test-column pass (§4.7).
+   * `orthogonalize` (§4.6), and, if `test` (default true), the test-column pass (§4.7).
    */
-  step(eta: number, cols: Int32Array, orthogonalize: boolean): void;
+  step(eta: number, cols: Int32Array, orthogonalize: boolean, test?: boolean): void;
   /** A float32 copy of a named array (see the module doc), row-major, unpadded. */
   read(name: string): Float32Array;
   /** Overwrites a named array with `values` (row-major, unpadded). */

@@ -114,10 +114,11 @@ export class SimdEngine implements StepEngine {
     return this.layout.slots[name];
   }
 
-  step(eta: number, cols: Int32Array, orthogonalize: boolean): void {
+  step(eta: number, cols: Int32Array, orthogonalize: boolean, test = true): void {
     const c = this.#ctrl;
     c[CTRL.CMD] = 1;
     c[CTRL.ORTH] = orthogonalize ? 1 : 0;
+    c[CTRL.TEST] = test ? 1 : 0;
     new Float64Array(c.buffer, CTRL.HEADER * 4, 1)[0] = eta;
     c.set(cols, CTRL.HEADER + 2);
     barrier(c, this.layout.threads); // start

@@ -11,8 +11,8 @@
  *
  * Phases of one step (each thread on its own rows; `|` = barrier):
  * update (part 0: W, K, h, J0; part 1: J_l, M_l) | forward μ_l, H, e and n_l ← (n_l + δ_l^old(t+1))/2
- * | m_l ← (m_l + μ_l(t−1))/2 and δ_l (top-down) | [orthogonalise M, part 0] | test forward μ_test |
- * m_test ← μ_test(t−1) |.
+ * | m_l ← (m_l + μ_l(t−1))/2 and δ_l (top-down) | [orthogonalise M, part 0] | [test forward μ_test |
+ * m_test ← μ_test(t−1)] | (the test pass is left out in the trainer's "exact" test mode, §4.7).
  *
  * @module
  */
@@ -115,6 +115,8 @@ export const CTRL = {
   CMD: 2,
   /** 1 if the train step is followed by an M orthogonalisation (part 0 waits for it). */
   ORTH: 3,
+  /** 1 if the train step is followed by the test-column pass (§4.7). */
+  TEST: 4,
   /** Number of int32 entries, followed by the batch indices. */
   HEADER: 8,
 } as const;
@@ -356,9 +358,11 @@ export class StepPart {
         if (this.part === 0) orthogonalize();
         barrier(ctrl, this.L.threads);
       }
-      this.testForward();
-      barrier(ctrl, this.L.threads);
-      this.testShift();
+      if (ctrl[CTRL.TEST] === 1) {
+        this.testForward();
+        barrier(ctrl, this.L.threads);
+        this.testShift();
+      }
     }
     barrier(ctrl, this.L.threads);
   }

@@ -70,7 +70,7 @@ export class TfEngine implements StepEngine {
     this.#a.set(n, t);
   }
 
-  step(eta: number, cols: Int32Array, orthogonalize: boolean): void {
+  step(eta: number, cols: Int32Array, orthogonalize: boolean, test = true): void {
     const tf = this.#tf;
     const d = this.#d;
     const g = (n: string) => this.#get(n);
@@ -154,9 +154,10 @@ export class TfEngine implements StepEngine {
         this.write(`Mt${l}`, polarOrthogonal(Float64Array.from(this.read(`Mt${l}`)), this.#w));
       }
     }
+    if (!test) return;
     // §4.7: test states, no averaging
     const Tt = this.#xTest.shape[0];
-    const test = tf.tidy(() => {
+    const testStates = tf.tidy(() => {
       const mTestOld = L("mTest");
       const muTest = layers(this.#xTest, mTestOld);
       const out: [string, T2][] = [];
@@ -168,7 +169,7 @@ export class TfEngine implements StepEngine {
       });
       return Object.fromEntries(out) as Record<string, T2>;
     });
-    for (const [n, t] of Object.entries(test)) this.#set(n, t);
+    for (const [n, t] of Object.entries(testStates)) this.#set(n, t);
   }
 
   read(name: string): Float32Array {

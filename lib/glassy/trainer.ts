@@ -12,7 +12,8 @@
  *    H = K μ_d + W x + h, e = S − tanh H, δ_d = X_d ⊙ (M_dᵀ n_d + Kᵀ e),
  *    δ_l = X_l ⊙ (J_lᵀ δ_{l+1} + M_lᵀ n_l) (§4.5);
  * 4. every `orthInterval` steps (s > 10) each M_l is replaced by its polar factor (§4.6);
- * 5. the test states are recomputed without averaging (m_test = shift_right μ_test, §4.7);
+ * 5. the test states are recomputed without averaging (m_test = shift_right μ_test, §4.7) — or,
+ *    with `testStates: "exact"`, not at all: the test loss then comes from Eq. (4.7.1) at records;
  * 6. every `recordInterval` steps the training and test losses (bits/unit, §5.1) are recorded.
  *
  * Runs resumed from a checkpoint continue exactly (the minibatch of step s depends on s only).
@@ -213,7 +214,7 @@ export class GlassyTrainer {
     const c = this.config;
     const s = this.steps;
     const eta = this.eta(s);
-    this.engine.step(eta, this.batch(s), orthogonalizesAt(c, s));
+    this.engine.step(eta, this.batch(s), orthogonalizesAt(c, s), c.testStates !== "exact");
     this.steps = s + 1;
     this.tau += eta;
     if (s % c.recordInterval === 0) {
@@ -236,11 +237,18 @@ export class GlassyTrainer {
   /**
    * Training and test losses (bits/unit, §5.1) of the current states: training from the held H,
    * test from the current test states and weights, H_test = K μ_test,d + W x_test + h. Float64 sums.
+   * In the "exact" test mode the test states are those of Eq. (4.7.1) for the current weights.
    */
   losses(): { train: number; test: number } {
     const { nv } = this.data;
     const { width: w, depth: d } = this.config;
     const train = lossBits(this.engine.read("H"), this.data.train.s);
+    if (this.config.testStates === "exact") {
+      return {
+        train,
+        test: lossBits(exactState(this.params(), this.data.test).H, this.data.test.s),
+      };
+    }
     const Kt = this.engine.read("Kt"), Wt = this.engine.read("Wt"), h = this.engine.read("h");
     const mu = this.engine.read(`muTest${d - 1}`);
     const x = this.data.test.x;

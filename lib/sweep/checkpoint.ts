@@ -11,7 +11,12 @@
  *   units, e.g. epochs), kept in the sidecar `<record file stem>.progress.jsonl` next to the
  *   record file (one line per unfinished point, rewritten atomically under a lock, so parallel
  *   workers never lose each other's lines). Once a run's record is appended to the record file,
- *   its state file and its progress line are removed; a complete sweep has no progress file.
+ *   its state file and its progress line are removed; a complete sweep has no progress file;
+ * - **parked states**: `deno task sweep park` ({@linkcode parkRunStates}) copies the saved states
+ *   of the unfinished runs into `<record file stem>.states/` next to the record file, so that a
+ *   commit carries them; a rerun on another machine (no cache) continues from them exactly. Where
+ *   both exist, the state with more units done wins; a finished run's parked state is removed with
+ *   its cached one.
  *
  * A run must give the same summary whether it ran uninterrupted or was resumed from any saved
  * state (the tests check this with `kill -9`).
@@ -67,6 +72,8 @@ export interface RunContext {
 export interface ContextSpec {
   /** Folder of the state files and the lock file. */
   cacheDir: string;
+  /** Folder of the parked (committed) states, read when newer than the cache's (optional). */
+  parkedDir?: string;
   /** The progress sidecar of the record file being written. */
   progressFile: string;
   configHash: string;
@@ -99,11 +106,41 @@ export function defaultCacheDir(file: string, sweep: string): string {
   return `${stem(file)}.cache`;
 }
 
-async function stateFile(spec: ContextSpec, key: string): Promise<string> {
-  return `${spec.cacheDir}/${spec.configHash.slice(0, 16)}-${
-    (await configHash(key)).slice(0, 16)
-  }.json`;
+/** The committed folder of a record file's parked run states: `x.jsonl` → `x.states/`. */
+export function parkedStatesDir(file: string): string {
+  return `${stem(file)}.states`;
 }
+
+async function stateName(spec: { configHash: string }, key: string): Promise<string> {
+  return `${spec.configHash.slice(0, 16)}-${(await configHash(key)).slice(0, 16)}.json`;
+}
+
+async function stateFile(spec: ContextSpec, key: string): Promise<string> {
+  return `${spec.cacheDir}/${await stateName(spec, key)}`;
+}
+
+/** A state file's content: the run's state, whose point and config it is, and units done. */
+interface SavedState {
+  configHash: string;
+  key: string;
+  state: unknown;
+  /** Units done at the save (absent in states saved without progress). */
+  done?: number;
+}
+
+async function readSaved(path: string): Promise<SavedState | null> {
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as SavedState;
+  } catch {
+    throw new Error(
+      `${path}: not a saved run state (corrupt JSON); delete it to start the run over`,
+    );
+  }
+}
+
+const doneOf = (s: SavedState) => s.done ?? -Infinity;
 
 /** Reads every line of a progress sidecar (any config), in file order; [] if there is none. */
 export async function readProgress(file: string): Promise<ProgressRecord[]> {
@@ -173,10 +210,22 @@ export function runContext(
   let last = performance.now();
   return {
     async load() {
-      const text = await readTextIfExists(await stateFile(spec, key));
-      if (text === null) return null;
-      const saved = JSON.parse(text) as { configHash: string; key: string; state: unknown };
-      return saved.configHash === spec.configHash && saved.key === key ? saved.state : null;
+      const name = await stateName(spec, key);
+      const dirs = [spec.cacheDir, ...(spec.parkedDir ? [spec.parkedDir] : [])];
+      let best: SavedState | null = null, from = "";
+      for (const dir of dirs) {
+        const saved = await readSaved(`${dir}/${name}`);
+        if (saved === null || saved.configHash !== spec.configHash || saved.key !== key) continue;
+        if (best === null || doneOf(saved) > doneOf(best)) [best, from] = [saved, dir];
+      }
+      if (best === null) return null;
+      if (spec.log) {
+        console.error(
+          `resume: ${key} from the state saved in ${from}` +
+            (best.done === undefined ? "" : ` at ${best.done} units`),
+        );
+      }
+      return best.state;
     },
     async progress() {
       const line = (await readProgress(spec.progressFile)).find((r) =>
@@ -191,7 +240,7 @@ export function runContext(
       await Deno.mkdir(spec.cacheDir, { recursive: true });
       await writeFileAtomic(
         await stateFile(spec, key),
-        JSON.stringify({ configHash: spec.configHash, key, state }),
+        JSON.stringify({ configHash: spec.configHash, key, state, done: progress?.done }),
       );
       if (progress) {
         const line: ProgressRecord = { key, configHash: spec.configHash, point, ...progress };
@@ -212,14 +261,82 @@ export function runContext(
 
 /** Removes the state files and progress lines of finished points (after their records are written). */
 export async function clearRunStates(spec: ContextSpec, keys: string[]): Promise<void> {
+  const dirs = [spec.cacheDir, ...(spec.parkedDir ? [spec.parkedDir] : [])];
   for (const key of keys) {
+    for (const dir of dirs) await removeIfExists(`${dir}/${await stateName(spec, key)}`);
+  }
+  if (spec.parkedDir) {
     try {
-      await Deno.remove(await stateFile(spec, key));
+      await Deno.remove(spec.parkedDir); // only once empty: the last parked run has finished
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (!(e instanceof Deno.errors.NotFound) && !/not empty/i.test(String(e))) throw e;
     }
   }
   const done = new Set(keys);
   if ((await readTextIfExists(spec.progressFile)) === null) return;
   await editProgress(spec.progressFile, spec.cacheDir, (rs) => rs.filter((r) => !done.has(r.key)));
+}
+
+async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/** What {@linkcode parkRunStates} copied. */
+export interface ParkOutcome {
+  /** Folder of the parked states. */
+  dir: string;
+  /** States copied (newer than the parked copy, or not parked yet). */
+  parked: number;
+  /** States already parked at the same or a later point. */
+  current: number;
+  /** Bytes of the parked folder's states of this config. */
+  bytes: number;
+}
+
+/**
+ * Copies the saved states of this config's unfinished runs from the cache folder into the parked
+ * folder (atomically, one file each; a parked state is only replaced by one with more units done),
+ * so that committing the parked folder with the progress sidecar lets any machine continue the
+ * runs exactly. Safe while the sweep runs (state files are replaced atomically).
+ */
+export async function parkRunStates(
+  spec: { cacheDir: string; parkedDir: string; configHash: string },
+): Promise<ParkOutcome> {
+  const out: ParkOutcome = { dir: spec.parkedDir, parked: 0, current: 0, bytes: 0 };
+  const prefix = `${spec.configHash.slice(0, 16)}-`;
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(spec.cacheDir)) {
+      if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const name of names.sort()) {
+    const saved = await readSaved(`${spec.cacheDir}/${name}`);
+    if (saved === null || saved.configHash !== spec.configHash) continue;
+    const target = `${spec.parkedDir}/${name}`;
+    const old = await readSaved(target);
+    if (old !== null && old.configHash === spec.configHash && doneOf(old) >= doneOf(saved)) {
+      out.current++;
+    } else {
+      await Deno.mkdir(spec.parkedDir, { recursive: true });
+      await writeFileAtomic(target, JSON.stringify(saved));
+      out.parked++;
+    }
+  }
+  try {
+    for await (const e of Deno.readDir(spec.parkedDir)) {
+      if (e.isFile && e.name.startsWith(prefix)) {
+        out.bytes += (await Deno.stat(`${spec.parkedDir}/${e.name}`)).size;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out;
 }

@@ -33,6 +33,9 @@ import {
   type ContextSpec,
   defaultCacheDir,
   editProgress,
+  parkedStatesDir,
+  type ParkOutcome,
+  parkRunStates,
   progressFile,
   type ProgressRecord,
   readProgress,
@@ -584,6 +587,7 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
   const have = validRecords(file, rs, await readRecords(file), opts.discardStale ?? false);
   const context: ContextSpec = {
     cacheDir: opts.cacheDir ?? defaultCacheDir(file, def.name),
+    parkedDir: parkedStatesDir(file),
     progressFile: progressFile(file),
     configHash: rs.configHash,
     seconds: checkpointSeconds,
@@ -879,21 +883,45 @@ export async function rehashSweep<P extends Record<string, unknown>, S>(
       }));
   }
   const prefix = `${from.slice(0, 16)}-`;
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(cacheDir)) {
-      if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
+  for (const dir of [cacheDir, parkedStatesDir(file)]) {
+    const names: string[] = [];
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  for (const name of names.sort()) {
-    const saved = JSON.parse(await Deno.readTextFile(`${cacheDir}/${name}`));
-    if (saved?.configHash !== from) continue;
-    const target = `${cacheDir}/${to.slice(0, 16)}-${name.slice(prefix.length)}`;
-    await writeFileAtomic(target, JSON.stringify({ ...saved, configHash: to }));
-    await Deno.remove(`${cacheDir}/${name}`);
-    out.states++;
+    for (const name of names.sort()) {
+      const saved = JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+      if (saved?.configHash !== from) continue;
+      const target = `${dir}/${to.slice(0, 16)}-${name.slice(prefix.length)}`;
+      await writeFileAtomic(target, JSON.stringify({ ...saved, configHash: to }));
+      await Deno.remove(`${dir}/${name}`);
+      out.states++;
+    }
   }
   return out;
+}
+
+/**
+ * Parks the saved states of a sweep's unfinished runs next to its record file
+ * (`<record file stem>.states/`, {@linkcode parkRunStates}) so that a commit carries them and a
+ * rerun on any machine continues those runs exactly instead of from their last stored snapshot or
+ * from the start. Commit the folder together with the progress sidecar; a finished run's parked
+ * state is removed when its record is written.
+ */
+export async function parkSweep<P extends Record<string, unknown>, S>(
+  def: SweepDefinition<P, S>,
+  opts: { scale?: Scale; file?: string; cacheDir?: string; overrides?: Record<string, unknown> } =
+    {},
+): Promise<ParkOutcome> {
+  const scale = opts.scale ?? "quick";
+  const rs = await resolveSweep(def, scale, opts.overrides ?? {});
+  const file = opts.file ?? defaultSweepFile(def.name, scale);
+  return await parkRunStates({
+    cacheDir: opts.cacheDir ?? defaultCacheDir(file, def.name),
+    parkedDir: parkedStatesDir(file),
+    configHash: rs.configHash,
+  });
 }
