@@ -142,6 +142,20 @@ async function readSaved(path: string): Promise<SavedState | null> {
 
 const doneOf = (s: SavedState) => s.done ?? -Infinity;
 
+/** Names of the state files of config hash `hash` in `dir`, sorted ([] if there is no folder). */
+export async function stateFileNames(dir: string, hash: string): Promise<string[]> {
+  const prefix = `${hash.slice(0, 16)}-`;
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return names.sort();
+}
+
 /** Reads every line of a progress sidecar (any config), in file order; [] if there is none. */
 export async function readProgress(file: string): Promise<ProgressRecord[]> {
   const text = await readTextIfExists(file);
@@ -307,16 +321,7 @@ export async function parkRunStates(
   spec: { cacheDir: string; parkedDir: string; configHash: string },
 ): Promise<ParkOutcome> {
   const out: ParkOutcome = { dir: spec.parkedDir, parked: 0, current: 0, bytes: 0 };
-  const prefix = `${spec.configHash.slice(0, 16)}-`;
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(spec.cacheDir)) {
-      if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  for (const name of names.sort()) {
+  for (const name of await stateFileNames(spec.cacheDir, spec.configHash)) {
     const saved = await readSaved(`${spec.cacheDir}/${name}`);
     if (saved === null || saved.configHash !== spec.configHash) continue;
     const target = `${spec.parkedDir}/${name}`;
@@ -329,14 +334,8 @@ export async function parkRunStates(
       out.parked++;
     }
   }
-  try {
-    for await (const e of Deno.readDir(spec.parkedDir)) {
-      if (e.isFile && e.name.startsWith(prefix)) {
-        out.bytes += (await Deno.stat(`${spec.parkedDir}/${e.name}`)).size;
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  for (const name of await stateFileNames(spec.parkedDir, spec.configHash)) {
+    out.bytes += (await Deno.stat(`${spec.parkedDir}/${name}`)).size;
   }
   return out;
 }

@@ -41,6 +41,7 @@ import {
   readProgress,
   type RunContext,
   runContext,
+  stateFileNames,
 } from "./checkpoint.ts";
 
 /** A figure's sweep, declared once in `lib/experiments/<figure>.ts` and exported as `sweep`. */
@@ -819,6 +820,18 @@ export async function mergeSweep<P extends Record<string, unknown>, S>(
   return { file, shards, records: n, total: rs.keys.length, complete: n === rs.keys.length };
 }
 
+/** Which sweep file a maintenance command ({@linkcode rehashSweep}, {@linkcode parkSweep}) edits. */
+export interface SweepFileOptions {
+  /** Scale of the config (default quick). */
+  scale?: Scale;
+  /** Record file (default {@linkcode defaultSweepFile}). */
+  file?: string;
+  /** Cache folder of the saved states (default {@linkcode defaultCacheDir}). */
+  cacheDir?: string;
+  /** Config overrides, as `--set` gives them. */
+  overrides?: Record<string, unknown>;
+}
+
 /** What {@linkcode rehashSweep} changed. */
 export interface RehashOutcome {
   file: string;
@@ -843,8 +856,7 @@ export interface RehashOutcome {
  */
 export async function rehashSweep<P extends Record<string, unknown>, S>(
   def: SweepDefinition<P, S>,
-  opts: { scale?: Scale; file?: string; cacheDir?: string; overrides?: Record<string, unknown> } =
-    {},
+  opts: SweepFileOptions = {},
 ): Promise<RehashOutcome> {
   const scale = opts.scale ?? "quick";
   const rs = await resolveSweep(def, scale, opts.overrides ?? {});
@@ -884,15 +896,7 @@ export async function rehashSweep<P extends Record<string, unknown>, S>(
   }
   const prefix = `${from.slice(0, 16)}-`;
   for (const dir of [cacheDir, parkedStatesDir(file)]) {
-    const names: string[] = [];
-    try {
-      for await (const e of Deno.readDir(dir)) {
-        if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".json")) names.push(e.name);
-      }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    for (const name of names.sort()) {
+    for (const name of await stateFileNames(dir, from)) {
       const saved = JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
       if (saved?.configHash !== from) continue;
       const target = `${dir}/${to.slice(0, 16)}-${name.slice(prefix.length)}`;
@@ -913,8 +917,7 @@ export async function rehashSweep<P extends Record<string, unknown>, S>(
  */
 export async function parkSweep<P extends Record<string, unknown>, S>(
   def: SweepDefinition<P, S>,
-  opts: { scale?: Scale; file?: string; cacheDir?: string; overrides?: Record<string, unknown> } =
-    {},
+  opts: SweepFileOptions = {},
 ): Promise<ParkOutcome> {
   const scale = opts.scale ?? "quick";
   const rs = await resolveSweep(def, scale, opts.overrides ?? {});
