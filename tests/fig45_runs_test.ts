@@ -21,11 +21,13 @@ import { train, Trainer } from "../lib/rnn/mod.ts";
 import {
   defaultSweepFile,
   loadSweep,
+  parkedStatesDir,
   progressFile,
   readProgress,
   readRecords,
   resolveSweep,
   type RunContext,
+  runContext,
 } from "../lib/sweep/mod.ts";
 import { sweepCli } from "./helpers.ts";
 
@@ -239,6 +241,23 @@ Deno.test({
       else {
         const p = loaded.inProgress.find((x) => x.point.run === point.run)!;
         assert.ok(p.done === s.epochsDone && p.total === E && p.done < E, `${point.run} coverage`);
+        // a parked state (`deno task sweep park`) is the state of the progress record's epoch
+        const parked = await runContext(
+          {
+            cacheDir: `${ROOT}build/no-such-cache`,
+            parkedDir: parkedStatesDir(FILE),
+            progressFile: progressFile(FILE),
+            configHash: paper.configHash,
+            seconds: 0,
+            log: false,
+          },
+          p.key,
+          p.point,
+        ).load() as { epoch: number; summary: Fig45Summary } | null;
+        if (parked) {
+          assert.equal(parked.epoch, p.done, `${point.run}: parked state's epoch`);
+          assert.deepEqual(parked.summary, s, `${point.run}: parked state's summary`);
+        }
       }
       assert.deepEqual(s.history.epoch, plan.recorded.filter((e) => e < s.epochsDone));
       assert.deepEqual(

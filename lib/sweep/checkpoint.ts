@@ -313,7 +313,8 @@ export interface ParkOutcome {
 
 /**
  * Copies the saved states of this config's unfinished runs from the cache folder into the parked
- * folder (atomically, one file each; a parked state is only replaced by one with more units done),
+ * folder (atomically, one file each; a parked state is only replaced by one with more units done,
+ * or by one saved without that count),
  * so that committing the parked folder with the progress sidecar lets any machine continue the
  * runs exactly. Safe while the sweep runs (state files are replaced atomically).
  */
@@ -326,7 +327,10 @@ export async function parkRunStates(
     if (saved === null || saved.configHash !== spec.configHash) continue;
     const target = `${spec.parkedDir}/${name}`;
     const old = await readSaved(target);
-    if (old !== null && old.configHash === spec.configHash && doneOf(old) >= doneOf(saved)) {
+    // a state saved without its units done (older versions) cannot be ordered: the cache's wins
+    const behind = saved.done !== undefined && old !== null &&
+      old.configHash === spec.configHash && doneOf(old) >= saved.done;
+    if (behind) {
       out.current++;
     } else {
       await Deno.mkdir(spec.parkedDir, { recursive: true });
