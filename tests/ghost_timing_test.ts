@@ -9,6 +9,8 @@ import {
   latentGhostTiming,
   PAPER_TIMING,
   pathBottleneck,
+  summariseTiming,
+  type TimingOutcome,
   timingStudy,
   type TimingStudyConfig,
   type TimingSummary,
@@ -26,6 +28,75 @@ Deno.test("rank-2 DCDT: the ghost appears before the abrupt loss drop", () => {
   // the plateau is the high-loss phase, and no ghost was near the trajectories at its end
   assert.ok(g.plateau > 0.3, `plateau ${g.plateau}`);
   assert.equal(g.records.find((r) => r.epoch === 500)?.ghostsNear, 0);
+});
+
+Deno.test("ghost timing: the ghost epoch is located to the epoch, as live training sees it", () => {
+  const every = 500;
+  const o = (seed: number, epochs = 20000) =>
+    fig4Options("dcdt", { epochs, trialsPerType: 5, checkpoints: [], every: 1, seed });
+  const fine = latentGhostTiming(o(1), { every, stopAfter: 1 });
+  const coarse = latentGhostTiming(o(1), { every, stopAfter: 1, refine: false });
+  assert.equal(fine.dropEpoch, coarse.dropEpoch);
+  assert.ok(coarse.ghostEpoch !== null && fine.ghostEpoch !== null);
+  const g = fine.ghostEpoch;
+  assert.ok(
+    g > coarse.ghostEpoch - every && g <= coarse.ghostEpoch,
+    `${g} vs ${coarse.ghostEpoch}`,
+  );
+  assert.ok(g > 500, `ghost epoch ${g} at the start of the search: nothing located`);
+  const at = (e: number) => fine.records.find((r) => r.epoch === e)!;
+  assert.ok(at(g).ghostsNear > 0);
+  assert.equal(at(g - 1).ghostsNear, 0);
+  // the replayed epochs are the epochs training saw: analyse g − 1 and g live
+  for (const e of [g - 1, g]) {
+    const live = latentGhostTiming(o(1, e + 1), { every: e, refine: false });
+    const r = live.records.find((x) => x.epoch === e)!;
+    assert.equal(r.refined, false);
+    assert.equal(r.loss, at(e).loss);
+    assert.equal(r.ghostsNear, at(e).ghostsNear);
+    assert.equal(r.distance, at(e).distance);
+  }
+  // a drop with no ghost before it: every epoch of the last gap was searched
+  const none = latentGhostTiming(o(2), { every, stopAfter: 1 });
+  assert.ok(none.dropEpoch !== null && none.ghostEpoch === null);
+  const gap = none.records.filter((r) => r.refined).map((r) => r.epoch);
+  const start = Math.floor(none.dropEpoch / every) * every;
+  assert.deepEqual(gap, Array.from({ length: none.dropEpoch - start }, (_, i) => start + 1 + i));
+  assert.ok(none.records.every((r) => r.epoch < 500 || r.ghostsNear === 0));
+});
+
+Deno.test("timing summary: a drop without a ghost counts against the claim", () => {
+  const t = (seed: number, ghostEpoch: number | null, dropEpoch: number | null): TimingOutcome => ({
+    seed,
+    plateau: 0.46,
+    ghostEpoch,
+    dropEpoch,
+    lead: ghostEpoch !== null && dropEpoch !== null ? dropEpoch - ghostEpoch : null,
+    lastEpoch: dropEpoch ?? 99_999,
+    lastLoss: dropEpoch === null ? 0.4 + seed / 100 : 0.1,
+    refined: 0,
+  });
+  const s = summariseTiming([
+    t(0, 100, 900),
+    t(1, 950, 900),
+    t(2, null, 700),
+    t(3, 800, 800),
+    t(4, null, null),
+    t(5, 600, null),
+  ]);
+  assert.deepEqual(s, {
+    seeds: 6,
+    dropped: 4,
+    ghostBefore: 1,
+    ghostAtDrop: 1,
+    ghostAfter: 1,
+    noGhost: 1,
+    fractionGhostFirst: 0.25,
+    leads: [-50, 0, 800],
+    neverDropped: 2,
+    neverDroppedLastLoss: [0.44, 0.45],
+  });
+  assert.ok(Number.isNaN(summariseTiming([]).fractionGhostFirst));
 });
 
 Deno.test("latent slow points of a trained rank-2 net: fixed points are roots, ghosts are not", () => {

@@ -9,8 +9,9 @@
  *   **ghost**, with the local 1-D reduction F ≈ b + a(κ − κ_g)² and the passage time π/√(ab) of
  *   the canonical form (docs/ghost-mechanism.md §1.1), i.e. π/(α√(ab)) update steps of
  *   κ_{t+1} = κ_t + α F(κ_t);
- * - the **timing study**: over many seeds, the first epoch at which a ghost lies near the trial's
- *   trajectory vs the first epoch at which the loss falls below half its plateau.
+ * - the **timing study** (rank-2 networks on DCDT, docs/ghost-mechanism.md §2.4, Fig 4): over many
+ *   seeds, the first epoch at which a ghost of the latent flow lies near the trials' trajectories vs
+ *   the first epoch at which the loss falls below half its plateau.
  *
  * @module
  */
@@ -106,7 +107,7 @@ export function pathBottleneck(
 }
 
 /**
- * The abrupt-drop rule of the timing protocols: the plateau is the mean loss over the `smooth`
+ * The abrupt-drop rule of the timing study: the plateau is the mean loss over the `smooth`
  * epochs before `plateauAt`; the drop is the first epoch e ≥ plateauAt whose running mean loss
  * over epochs (e − smooth, e] is below half the plateau.
  */
@@ -131,142 +132,150 @@ export class DropDetector {
   }
 }
 
-/** One recorded epoch of a ghost-timing run. */
-export interface GhostTimingRecord {
-  epoch: number;
-  loss: number;
-  /** The path bottleneck of the flow at this epoch's parameters. */
-  bottleneck: PathBottleneck;
-  /** Distance from the bottleneck to the nearest visited κ_t of the epoch's trial. */
-  distance: number;
-  /** First step t with κ_t > θ (null if never). */
-  crossingStep: number | null;
-}
-
-/** Result of {@linkcode ghostTiming} for one seed. */
-export interface GhostTiming {
+/** One seed's outcome of the timing protocol ({@linkcode latentGhostTiming}). */
+export interface TimingOutcome {
   seed: number;
   /** The plateau level (see {@linkcode DropDetector}). */
   plateau: number;
-  /** First analysed epoch ≥ plateauAt with a ghost within `near` of the trajectory (or null). */
+  /**
+   * First epoch ≥ plateauAt with a ghost near the trajectories (or null): to the epoch in the
+   * gap before the first analysis that saw one, and in the gap before the drop.
+   */
   ghostEpoch: number | null;
   /** The drop epoch of {@linkcode DropDetector} (null if none). */
   dropEpoch: number | null;
   /** dropEpoch − ghostEpoch (null unless both exist). */
   lead: number | null;
-  records: GhostTimingRecord[];
+  /** The last epoch trained and its loss (null if none). */
+  lastEpoch: number | null;
+  lastLoss: number | null;
+  /** Epochs replayed and analysed to locate the ghost epoch between two analyses. */
+  refined: number;
 }
 
-/** Options of {@linkcode ghostTiming}. */
-export interface GhostTimingOptions extends BottleneckOptions {
-  /** Analyse the flow every `every` epochs (default 50); the loss is checked every epoch. */
+/** Options of the timing loop ({@linkcode latentGhostTiming}). */
+export interface TimingLoopOptions {
+  /** Analyse the flow every `every` epochs; the loss is checked every epoch. */
   every?: number;
-  /** "Near the trajectory": distance ≤ `near` in κ (default 0.25). */
-  near?: number;
   /** Stop `stopAfter` epochs after the drop (default 0: run all epochs). */
   stopAfter?: number;
   /** The plateau ends at this epoch (after the initial transient; default 500). */
   plateauAt?: number;
   /** Running-mean window of the loss in epochs (default 100), see {@linkcode DropDetector}. */
   smooth?: number;
+  /**
+   * Locate the ghost epoch to one epoch by replaying the epochs of the gap before the first
+   * analysis that sees a ghost, and of the gap before the drop (default true; false: the ghost
+   * epoch is an analysed epoch, resolution `every`).
+   */
+  refine?: boolean;
 }
 
 /**
- * The ghost-timing protocol for one rank-one run (docs/ghost-mechanism.md §2.1, Fig 3; our
- * addition, defined in notebook 04):
- *
- * - **ghost appears near the trajectories**: the first analysed epoch whose path bottleneck on
- *   [κ0, θ] is a ghost (interior local minimum of F with F > fixedTol) lying within `near` of a
- *   state κ_t visited by that epoch's trial;
- * - **abrupt drop**: the first epoch whose running-mean loss is below half the plateau
- *   ({@linkcode DropDetector}; both epochs counted from `plateauAt` on, after the initial
- *   transient).
- *
- * `options` are the training options of a rank-one delayed-activation run.
- */
-export function ghostTiming(options: TrainOptions, opts: GhostTimingOptions = {}): GhostTiming {
-  if (options.model.kind !== "rankOne") {
-    throw new RangeError(`ghostTiming needs model kind rankOne, got ${options.model.kind}`);
-  }
-  const near = opts.near ?? 0.25, theta = opts.threshold ?? 1;
-  requirePositive("near", near);
-  return timingRun(options, { ...opts, every: opts.every ?? 50 }, (params, N, kap) => {
-    const p = { m: params.subarray(0, N), n: params.subarray(N, 2 * N), b: params.subarray(2 * N) };
-    const bn = pathBottleneck(p, kap[0], opts);
-    let distance = Infinity, crossingStep: number | null = null;
-    for (let t = 0; t < kap.length; t++) {
-      distance = Math.min(distance, Math.abs(kap[t] - bn.kappa));
-      if (crossingStep === null && kap[t] > theta) crossingStep = t;
-    }
-    return {
-      record: { bottleneck: bn, distance, crossingStep },
-      ghostNear: bn.kind === "ghost" && distance <= near,
-    };
-  });
-}
-
-/**
- * The shared loop of the timing protocols: trains `options` epoch by epoch, feeds the losses to
+ * The loop of the timing protocol: trains `options` epoch by epoch, feeds the losses to
  * a {@linkcode DropDetector} and, every `every` epochs, calls `analyse` with that epoch's
- * parameters (before its update), N and the epoch's state trajectory; the first analysed epoch
- * ≥ plateauAt whose analysis reports a ghost near the trajectories is the ghost epoch.
+ * parameters (before its update), N and the epoch's state trajectory.
+ *
+ * The ghost epoch is found at the resolution of one epoch where it matters: the parameters of
+ * the epochs since the last analysed one are kept, and when an analysis first reports a ghost
+ * near the trajectories — or the loss drops before any did — those epochs are replayed (one
+ * forward pass each, with the epoch's own initial rates and noise, so the trajectory is the one
+ * training saw) and analysed in order; the first with a ghost near is the ghost epoch. A ghost
+ * that came and went between two analyses that both saw none, before the gap of the drop, is
+ * not seen (that is what `every` trades for speed).
  */
 function timingRun<R>(
   options: TrainOptions,
-  opts: { every: number; stopAfter?: number; plateauAt?: number; smooth?: number },
+  opts: TimingLoopOptions & { every: number },
   analyse: (params: Float64Array, N: number, trajectory: Float64Array) => {
     record: R;
     ghostNear: boolean;
   },
-): {
-  seed: number;
-  plateau: number;
-  ghostEpoch: number | null;
-  dropEpoch: number | null;
-  lead: number | null;
-  records: ({ epoch: number; loss: number } & R)[];
-} {
+): TimingRunResult<R> {
   requireInteger("every", opts.every, 1);
   const stopAfter = opts.stopAfter ?? 0, plateauAt = opts.plateauAt ?? 500;
   requireInteger("stopAfter", stopAfter, 0);
+  const refine = opts.refine ?? true;
   const drop = new DropDetector(plateauAt, opts.smooth ?? 100);
   const tr = new Trainer({ ...options, record: { ...options.record, every: 1 } });
-  const records: ({ epoch: number; loss: number } & R)[] = [];
-  let ghostEpoch: number | null = null;
+  const N = tr.c.model.N;
+  const records: TimingRunResult<R>["records"] = [];
+  let ghostEpoch: number | null = null, refined = 0;
+  // epochs ≥ plateauAt since the last analysed one, while no ghost has been found
+  const pending: { epoch: number; params: Float64Array; loss: number }[] = [];
+  const replayer = compile(options.model, options.task);
+  const scan = (): number | null => {
+    for (const p of pending) {
+      const replay = new Trainer({
+        ...options,
+        epochs: 1,
+        init: { params: unpackParams(replayer.layout, p.params), epoch: p.epoch },
+        record: { every: 0, weightNorm: false },
+      }, replayer);
+      replay.step();
+      const a = analyse(p.params, N, replayer.engine.trajectory().data);
+      refined++;
+      records.push({ epoch: p.epoch, loss: p.loss, refined: true, ...a.record });
+      if (a.ghostNear) return p.epoch;
+    }
+    return null;
+  };
   while (!tr.done) {
     const e = tr.epoch;
-    const snap = e % opts.every === 0 ? Float64Array.from(tr.params) : null;
+    const analysed = e % opts.every === 0;
+    const keep = analysed || (refine && ghostEpoch === null && e >= plateauAt);
+    const snap = keep ? Float64Array.from(tr.params) : null;
     tr.step();
     if (tr.result.status === "diverged") break;
     const loss = tr.result.history.loss[tr.result.history.loss.length - 1];
     drop.add(e, loss);
-    if (snap) {
-      const a = analyse(snap, tr.c.model.N, tr.c.engine.trajectory().data);
-      records.push({ epoch: e, loss, ...a.record });
-      if (e >= plateauAt && ghostEpoch === null && a.ghostNear) ghostEpoch = e;
+    if (analysed) {
+      const a = analyse(snap!, N, tr.c.engine.trajectory().data);
+      records.push({ epoch: e, loss, refined: false, ...a.record });
+      if (ghostEpoch === null && e >= plateauAt && (a.ghostNear || drop.dropEpoch === e)) {
+        ghostEpoch = scan() ?? (a.ghostNear ? e : null);
+      }
+      pending.length = 0;
+    } else if (snap) {
+      pending.push({ epoch: e, params: snap, loss });
+      if (ghostEpoch === null && drop.dropEpoch === e) {
+        ghostEpoch = scan();
+        pending.length = 0;
+      }
     }
     if (stopAfter > 0 && drop.dropEpoch !== null && e >= drop.dropEpoch + stopAfter) break;
   }
+  records.sort((a, b) => a.epoch - b.epoch);
   const dropEpoch = drop.dropEpoch;
+  const history = tr.result.history;
   return {
     seed: options.seed,
     plateau: drop.plateau,
     ghostEpoch,
     dropEpoch,
     lead: ghostEpoch !== null && dropEpoch !== null ? dropEpoch - ghostEpoch : null,
+    lastEpoch: history.epoch.at(-1) ?? null,
+    lastLoss: history.loss.at(-1) ?? null,
+    refined,
     records,
   };
 }
 
+/** What {@linkcode timingRun} returns: the seed's outcome and the analysed epochs. */
+interface TimingRunResult<R> extends TimingOutcome {
+  records: ({ epoch: number; loss: number; refined: boolean } & R)[];
+}
+
 /** Result of {@linkcode latentGhostTiming} for one low-rank run. */
-export interface LatentGhostTiming {
-  seed: number;
-  plateau: number;
-  ghostEpoch: number | null;
-  dropEpoch: number | null;
-  lead: number | null;
+export interface LatentGhostTiming extends TimingOutcome {
   /** Per analysed epoch: loss, number of ghosts near the trajectories, nearest distance. */
-  records: { epoch: number; loss: number; ghostsNear: number; distance: number }[];
+  records: {
+    epoch: number;
+    loss: number;
+    refined: boolean;
+    ghostsNear: number;
+    distance: number;
+  }[];
 }
 
 /**
@@ -278,9 +287,7 @@ export interface LatentGhostTiming {
  */
 export function latentGhostTiming(
   options: TrainOptions,
-  opts:
-    & { every?: number; near?: number; stopAfter?: number; plateauAt?: number; smooth?: number }
-    & LatentSlowPointOptions = {},
+  opts: TimingLoopOptions & { near?: number } & LatentSlowPointOptions = {},
 ): LatentGhostTiming {
   if (options.model.kind !== "lowRank" || (options.model.K ?? 2) !== 2) {
     throw new RangeError(`latentGhostTiming needs a lowRank model with K = 2`);
@@ -313,6 +320,8 @@ export interface TimingStudyConfig {
   trialsPerType: number;
   every: number;
   near: number;
+  /** Locate the ghost epoch to one epoch ({@linkcode TimingLoopOptions.refine}). */
+  refine: boolean;
 }
 
 /** The paper-scale study: 40 seeds, up to 100 000 epochs, 5 trials per type. */
@@ -322,6 +331,7 @@ export const PAPER_TIMING: TimingStudyConfig = {
   trialsPerType: 5,
   every: 500,
   near: 0.5,
+  refine: true,
 };
 
 /** One seed's outcome of the timing study (the per-epoch records are dropped). */
@@ -351,6 +361,7 @@ export async function timingStudy(
     const { records: _, ...summary } = latentGhostTiming(o, {
       every: config.every,
       near: config.near,
+      refine: config.refine,
       stopAfter: 1,
     });
     all.push(summary);
@@ -358,4 +369,49 @@ export async function timingStudy(
     await onSeed(all);
   }
   return all;
+}
+
+/** What the timing study says, counted over its seeds ({@linkcode summariseTiming}). */
+export interface TimingStudySummary {
+  seeds: number;
+  /** Seeds whose loss dropped (a {@linkcode DropDetector} drop). */
+  dropped: number;
+  /** Of those: a ghost near the trajectories before the drop (lead > 0), at it, after it. */
+  ghostBefore: number;
+  ghostAtDrop: number;
+  ghostAfter: number;
+  /** Dropped without a ghost near the trajectories by the end of the run. */
+  noGhost: number;
+  /** ghostBefore / dropped (NaN when no seed dropped): the claim's measured fraction. */
+  fractionGhostFirst: number;
+  /** Lead times (drop − ghost epoch) of the dropped seeds with a ghost, ascending. */
+  leads: number[];
+  /** Seeds that never dropped, and the range of their last losses. */
+  neverDropped: number;
+  neverDroppedLastLoss: [number, number] | null;
+}
+
+/**
+ * Counts the outcomes of the ghost-timing study (docs/ghost-mechanism.md §2.4; the claim under
+ * test: a ghost appears near the trajectories before the abrupt drop). The fraction is taken
+ * over every seed that dropped — a drop without a ghost before it counts against the claim.
+ */
+export function summariseTiming(timings: TimingOutcome[]): TimingStudySummary {
+  const dropped = timings.filter((t) => t.dropEpoch !== null);
+  const leads = dropped.filter((t) => t.lead !== null).map((t) => t.lead!).sort((a, b) => a - b);
+  const never = timings.filter((t) => t.dropEpoch === null);
+  const last = never.map((t) => t.lastLoss).filter((l): l is number => l !== null);
+  const ghostBefore = leads.filter((l) => l > 0).length;
+  return {
+    seeds: timings.length,
+    dropped: dropped.length,
+    ghostBefore,
+    ghostAtDrop: leads.filter((l) => l === 0).length,
+    ghostAfter: leads.filter((l) => l < 0).length,
+    noGhost: dropped.length - leads.length,
+    fractionGhostFirst: dropped.length ? ghostBefore / dropped.length : NaN,
+    leads,
+    neverDropped: never.length,
+    neverDroppedLastLoss: last.length ? [Math.min(...last), Math.max(...last)] : null,
+  };
 }
