@@ -29,9 +29,10 @@ const MAX_RERUN_SECONDS = 120;
 
 for (const [name, url] of Object.entries(SWEEPS)) {
   const file = defaultSweepFile(name, "paper");
+  // a sweep that has started but finished no run yet leaves an empty record file: nothing to check
   let exists = true;
   try {
-    Deno.statSync(file);
+    exists = Deno.statSync(file).size > 0;
   } catch {
     exists = false;
   }

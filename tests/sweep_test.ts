@@ -281,6 +281,32 @@ Deno.test("sweep: gridKeys — a grown grid keeps its finished runs; rehash move
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("sweep: a resumed run's time counts the stretches before its saved state", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/t.jsonl`;
+  const point = { K: 1, seed: 0 };
+  const spec = {
+    cacheDir: defaultCacheDir(file, "tiny-test"),
+    progressFile: progressFile(file),
+    configHash: "c".repeat(64),
+    seconds: 0,
+    log: false,
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const first = runContext(spec, canonicalJson(point), point);
+  await sleep(120);
+  const atSave = first.elapsed();
+  await first.save({ at: 1 }, { done: 1, total: 2, unit: "steps", summary: null });
+  const saved = first.elapsed();
+  assert.ok(atSave >= 0.12, `${atSave}`);
+  // the next process: before loading, only its own stretch; after, the saved seconds on top
+  const second = runContext(spec, canonicalJson(point), point);
+  assert.ok(second.elapsed() < 0.1, `${second.elapsed()}`);
+  assert.deepEqual(await second.load(), { at: 1 });
+  const after = second.elapsed();
+  assert.ok(after >= atSave && after < saved + 0.1, `${after} vs ${atSave}–${saved}`);
+});
+
 Deno.test("sweep: parked states — a rerun takes the more advanced of cache and parked; parking never goes back", async () => {
   const dir = await tempDir();
   const file = `${dir}/p.jsonl`;

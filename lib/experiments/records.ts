@@ -117,6 +117,8 @@ export async function figureRecords<P extends Record<string, unknown>, S>(
     provenance: `paper scale: \`${rel}\` (config hash \`${l.configHash}\`), ${status}` +
       (l.stale > 0 ? `, ${l.stale} records of another config ignored` : "") +
       (open.length > 0 ? `; **in progress**: ${open.join(", ")}` : "") +
-      `; its finished runs took ${(l.seconds / 3600).toFixed(2)} h of wall-clock run time in all`,
+      `; the timing sidecar records ${(l.seconds / 3600).toFixed(2)} h of wall-clock run time ` +
+      `for its finished runs (a run resumed from a state that did not record its time counts ` +
+      `only its last stretch)`,
   };
 }

@@ -126,6 +126,8 @@ interface SavedState {
   state: unknown;
   /** Units done at the save (absent in states saved without progress). */
   done?: number;
+  /** Wall-clock seconds the run had taken up to the save, over all its stretches (absent in old states). */
+  seconds?: number;
 }
 
 async function readSaved(path: string): Promise<SavedState | null> {
@@ -220,9 +222,12 @@ export function runContext(
   spec: ContextSpec,
   key: string,
   point: Record<string, unknown>,
-): RunContext {
-  let last = performance.now();
+): RunContext & TimedRunContext {
+  const start = performance.now();
+  let last = start, before = 0;
+  const elapsed = () => before + (performance.now() - start) / 1000;
   return {
+    elapsed,
     async load() {
       const name = await stateName(spec, key);
       const dirs = [spec.cacheDir, ...(spec.parkedDir ? [spec.parkedDir] : [])];
@@ -233,6 +238,7 @@ export function runContext(
         if (best === null || doneOf(saved) > doneOf(best)) [best, from] = [saved, dir];
       }
       if (best === null) return null;
+      before = best.seconds ?? 0;
       if (spec.log) {
         console.error(
           `resume: ${key} from the state saved in ${from}` +
@@ -254,7 +260,13 @@ export function runContext(
       await Deno.mkdir(spec.cacheDir, { recursive: true });
       await writeFileAtomic(
         await stateFile(spec, key),
-        JSON.stringify({ configHash: spec.configHash, key, state, done: progress?.done }),
+        JSON.stringify({
+          configHash: spec.configHash,
+          key,
+          state,
+          done: progress?.done,
+          seconds: elapsed(),
+        }),
       );
       if (progress) {
         const line: ProgressRecord = { key, configHash: spec.configHash, point, ...progress };
@@ -271,6 +283,16 @@ export function runContext(
       last = performance.now();
     },
   };
+}
+
+/** What the sweep machinery reads from the contexts it makes ({@linkcode runContext}). */
+export interface TimedRunContext {
+  /**
+   * Wall-clock seconds of the run so far: this process's stretch plus, when it resumed from a
+   * saved state, the seconds recorded in that state (the work redone after the last save of an
+   * interrupted stretch is counted once, in the stretch that redid it).
+   */
+  elapsed(): number;
 }
 
 /** Removes the state files and progress lines of finished points (after their records are written). */

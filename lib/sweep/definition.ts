@@ -17,7 +17,8 @@
  *   canonical order — the order of `points(scale)` — so a resumed run, an uninterrupted run and
  *   a merge of shards give byte-identical files;
  * - wall-clock seconds are measurements, not results: they go to a sidecar `<file>.timing.jsonl`
- *   (one line per run, `{ key, configHash, seconds }`) and are attached to the loaded records;
+ *   (one line per run, `{ key, configHash, seconds }`) and are attached to the loaded records; a
+ *   run resumed from a saved state adds the seconds recorded in that state (its earlier stretches);
  * - runs that take hours get a {@linkcode RunContext} (`checkpoint.ts`): they save their state
  *   periodically (a rerun continues them) and their summary so far with its exact coverage into
  *   the sidecar `<file>.progress.jsonl`, which {@linkcode loadSweep} reports as `inProgress`.
@@ -87,7 +88,10 @@ export interface SweepRecord<P = Record<string, unknown>, S = unknown> {
   configHash: string;
   point: P;
   summary: S;
-  /** Wall-clock seconds of the run (from the timing sidecar; NaN when unknown). */
+  /**
+   * Wall-clock seconds of the run over all its stretches (from the timing sidecar; NaN when
+   * unknown; only the last stretch for runs resumed from a state saved without its seconds).
+   */
   seconds: number;
 }
 
@@ -513,7 +517,8 @@ export async function runJobWith(
     const t0 = performance.now();
     const ctx = context ? runContext(context, canonicalJson(p), p) : undefined;
     summaries.push(await def.run(p, config, ctx));
-    seconds.push((performance.now() - t0) / 1000);
+    // a resumed run counts the stretches before its saved state too
+    seconds.push(ctx ? ctx.elapsed() : (performance.now() - t0) / 1000);
   }
   return { summaries, seconds };
 }
