@@ -65,7 +65,8 @@ const REQUIRED: Record<string, string[]> = {
     "6.4",
     "6.5",
     "6.6",
-    "6.7", // ours: re-orthogonalisation jumps of Δ
+    "6.7",
+    "6.8", // ours: re-orthogonalisation jumps of Δ
     "7",
     "8",
     "9",

@@ -5,12 +5,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs"; // registers the gradient functions used by the autodiff oracle
 import { deriveSeed, Rng } from "@lib/random.ts";
 import {
+  type AgingResult,
   AgingTracker,
   analyseLadder,
   bracketWc,
   type ChoraleData,
   cloneParams,
   collapseMeasure,
+  compareAging,
   compareCurves,
   exactState,
   extrapolateWc,
@@ -674,6 +676,44 @@ Deno.test("collapse measure: 0 for curves of τ/τ_w, positive otherwise", () =>
   const apart = [1, 2, 4].map((tw) => ({ x, y: x.map((u) => 100 * (u * tw) ** 0.6) }));
   const c = collapseMeasure(apart);
   assert.ok(Math.abs(c.spread - 0.6 * Math.log10(2) * Math.sqrt(2 / 3)) < 1e-9);
+});
+
+Deno.test("quick vs paper aging (Eq. (6.8.1)): verdicts of the scaling test, agreement", () => {
+  // Δ = f(elapsed/τ_w)·(1 + elapsed/1000) collapses under τ/τ_w scaling except for the slow
+  // elapsed-time factor, which spoils it at long times only; Δ = g(elapsed) collapses unscaled.
+  const run = (width: number, delta: (elapsed: number, tauW: number) => number): AgingResult => ({
+    config: { train: { depth: 2, width } } as AgingResult["config"],
+    steps: 0,
+    done: 0,
+    learning: {} as AgingResult["learning"],
+    curves: [1, 2, 4].map((tauW) => {
+      const elapsed = Array.from({ length: 40 }, (_, k) => tauW * 10 ** (-2 + k * 0.1));
+      return {
+        tauW,
+        waitSteps: 0,
+        loss: [],
+        steps: [],
+        D: [],
+        sigma2: [],
+        elapsed,
+        delta: elapsed.map((t) => delta(t, tauW)),
+      };
+    }),
+  });
+  const aging = run(10, (t, tw) => 100 * (t / tw) ** 0.6 * (1 + t / 1000));
+  const plain = run(10, (t) => 100 * t ** 0.7);
+  const same = compareAging(aging, aging);
+  assert.ok(same.agree);
+  assert.deepEqual(same.verdicts[0], { scalingCollapses: true, shortBetter: true });
+  const c = same.collapse[0];
+  assert.ok(c.scaled.spreadShort < 0.1 * c.scaled.spreadLong, JSON.stringify(c.scaled));
+  const diff = compareAging(aging, plain);
+  assert.equal(diff.verdicts[1].scalingCollapses, false);
+  assert.ok(diff.collapse[1].elapsed.spread < 1e-9);
+  assert.equal(diff.agree, false);
+  assert.throws(() => compareAging(aging, run(20, (t) => t)), /differ in \(d, w\)/);
+  const one = { ...aging, curves: aging.curves.slice(0, 1) };
+  assert.throws(() => compareAging(one, aging), /run a needs at least 2 aging curves, got 1/);
 });
 
 Deno.test("checkpoint + resume reproduces an uninterrupted run", async () => {

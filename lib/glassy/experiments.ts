@@ -392,3 +392,63 @@ export function agingCollapse(res: AgingResult, points = 40): AgingCollapse {
   const elapsed = res.curves.map((c) => ({ x: c.elapsed, y: c.delta }));
   return { scaled: collapseMeasure(scaled, points), elapsed: collapseMeasure(elapsed, points) };
 }
+
+/** The two verdicts of the scaling test (§6.6) on one aging run. */
+export interface AgingVerdicts {
+  /** τ/τ_w scaling collapses the curves better than the elapsed time τ − τ_w. */
+  scalingCollapses: boolean;
+  /** The scaled collapse is at least as good at short as at long times. */
+  shortBetter: boolean;
+}
+
+/** The verdicts of {@linkcode AgingVerdicts} from a collapse measure. */
+export function agingVerdicts(c: AgingCollapse): AgingVerdicts {
+  return {
+    scalingCollapses: c.scaled.spread < c.elapsed.spread,
+    shortBetter: c.scaled.spreadShort <= c.scaled.spreadLong,
+  };
+}
+
+/** Result of {@linkcode compareAging}. */
+export interface AgingComparison {
+  /** Collapse measures of the two runs (a, b). */
+  collapse: [AgingCollapse, AgingCollapse];
+  verdicts: [AgingVerdicts, AgingVerdicts];
+  /** Eq. (6.8.1): both verdicts are the same for the two runs. */
+  agree: boolean;
+}
+
+/**
+ * Quick settings against paper settings for aging (docs/glassy-dynamics.md §6.8, Eq. (6.8.1)): two
+ * aging runs of the same (d, w), each with at least two waiting times, agree when the scaling test
+ * of §6.6 gives the same two verdicts for both — τ/τ_w scaling collapses better than the elapsed
+ * time or not, and the scaled collapse is better at short times or not.
+ *
+ * @throws {RangeError} if either run has fewer than two aging curves or the runs differ in d or w.
+ */
+export function compareAging(a: AgingResult, b: AgingResult, points = 40): AgingComparison {
+  for (const [name, r] of [["a", a], ["b", b]] as const) {
+    if (r.curves.length < 2) {
+      throw new RangeError(
+        `compareAging: run ${name} needs at least 2 aging curves, got ${r.curves.length}`,
+      );
+    }
+  }
+  const [ta, tb] = [a.config.train, b.config.train];
+  if (ta.depth !== tb.depth || ta.width !== tb.width) {
+    throw new RangeError(
+      `compareAging: the runs differ in (d, w): (${ta.depth}, ${ta.width}) vs (${tb.depth}, ${tb.width})`,
+    );
+  }
+  const collapse: [AgingCollapse, AgingCollapse] = [
+    agingCollapse(a, points),
+    agingCollapse(b, points),
+  ];
+  const verdicts: [AgingVerdicts, AgingVerdicts] = [
+    agingVerdicts(collapse[0]),
+    agingVerdicts(collapse[1]),
+  ];
+  const agree = verdicts[0].scalingCollapses === verdicts[1].scalingCollapses &&
+    verdicts[0].shortBetter === verdicts[1].shortBetter;
+  return { collapse, verdicts, agree };
+}

@@ -202,6 +202,32 @@ export function agingFigure(
   });
 }
 
+/**
+ * Δ vs (τ − τ_w)/τ_w of several aging runs of one width on one plot (docs/glassy-dynamics.md §6.8:
+ * quick vs paper settings), each run in its own colour scale, its name in the legend.
+ */
+export function agingCompareFigure(
+  runs: { res: AgingResult; name: string }[],
+  title: string,
+): Figure {
+  const scales = ["Blues", "Reds", "Viridis", "Cividis"] as const;
+  const traces: Trace[] = runs.flatMap(({ res, name }, k) => {
+    const cs = colors(Math.max(res.curves.length, 2), scales[k % scales.length])
+      .slice(-res.curves.length);
+    return res.curves.map((c, i) =>
+      line(c.elapsed.map((t) => t / c.tauW), c.delta, {
+        name: `${name}: τ_w = ${c.tauW.toFixed(2)}`,
+        color: cs[i],
+      })
+    );
+  });
+  return figure(traces, {
+    title: { text: title },
+    xaxis: logAxis("(τ − τ_w) / τ_w"),
+    yaxis: logAxis("Δ = weight MSD / per-step noise variance"),
+  });
+}
+
 /** F6: training loss vs τ of the aging runs, with the waiting times marked. */
 export function agingLossFigure(results: AgingResult[], title?: string): Figure {
   const cs = colors(Math.max(results.length, 2), "Viridis");
