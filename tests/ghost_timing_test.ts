@@ -84,7 +84,11 @@ Deno.test("timing summary: a drop without a ghost counts against the claim", () 
     t(4, null, null),
     t(5, 600, null),
   ]);
-  assert.deepEqual(s, {
+  const { fractionInterval, ...counts } = s;
+  // the 95 % Wilson interval of 1/4 (standard tables: 0.046–0.699)
+  assert.ok(Math.abs(fractionInterval!.lo - 0.0456) < 1e-3, `${fractionInterval!.lo}`);
+  assert.ok(Math.abs(fractionInterval!.hi - 0.6994) < 1e-3, `${fractionInterval!.hi}`);
+  assert.deepEqual(counts, {
     seeds: 6,
     dropped: 4,
     ghostBefore: 1,
@@ -97,6 +101,7 @@ Deno.test("timing summary: a drop without a ghost counts against the claim", () 
     neverDroppedLastLoss: [0.44, 0.45],
   });
   assert.ok(Number.isNaN(summariseTiming([]).fractionGhostFirst));
+  assert.equal(summariseTiming([]).fractionInterval, null);
 });
 
 Deno.test("latent slow points of a trained rank-2 net: fixed points are roots, ghosts are not", () => {

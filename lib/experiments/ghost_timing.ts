@@ -25,6 +25,7 @@ import {
 } from "./fig4.ts";
 import { requireFinite, requireInteger, requirePositive } from "../validate.ts";
 import { findSlowPoints, type SlowPoint, slowPointSystem } from "../dynamics/mod.ts";
+import { wilson } from "./common.ts";
 
 /** The rank-one flow parameters m, n, b (each of length N). */
 export interface RankOneParams {
@@ -384,6 +385,8 @@ export interface TimingStudySummary {
   noGhost: number;
   /** ghostBefore / dropped (NaN when no seed dropped): the claim's measured fraction. */
   fractionGhostFirst: number;
+  /** Its 95 % Wilson score interval ({@linkcode wilson}; null when no seed dropped). */
+  fractionInterval: { lo: number; hi: number } | null;
   /** Lead times (drop − ghost epoch) of the dropped seeds with a ghost, ascending. */
   leads: number[];
   /** Seeds that never dropped, and the range of their last losses. */
@@ -410,6 +413,7 @@ export function summariseTiming(timings: TimingOutcome[]): TimingStudySummary {
     ghostAfter: leads.filter((l) => l < 0).length,
     noGhost: dropped.length - leads.length,
     fractionGhostFirst: dropped.length ? ghostBefore / dropped.length : NaN,
+    fractionInterval: dropped.length ? wilson(ghostBefore, dropped.length) : null,
     leads,
     neverDropped: never.length,
     neverDroppedLastLoss: last.length ? [Math.min(...last), Math.max(...last)] : null,
