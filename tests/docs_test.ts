@@ -32,6 +32,7 @@ const REQUIRED: Record<string, string[]> = {
     "2.5",
     "2.6",
     "2.7",
+    "2.8",
     "3",
     "4",
     "5",

@@ -9,9 +9,9 @@
  *   **ghost**, with the local 1-D reduction F ≈ b + a(κ − κ_g)² and the passage time π/√(ab) of
  *   the canonical form (docs/ghost-mechanism.md §1.1), i.e. π/(α√(ab)) update steps of
  *   κ_{t+1} = κ_t + α F(κ_t);
- * - the **timing study** (rank-2 networks on DCDT, docs/ghost-mechanism.md §2.4, Fig 4): over many
- *   seeds, the first epoch at which a ghost of the latent flow lies near the trials' trajectories vs
- *   the first epoch at which the loss falls below half its plateau.
+ * - the **timing study** (rank-2 networks on DCDT, docs/ghost-mechanism.md §2.8, Eqs. (2.8.1)–(2.8.3)):
+ *   over many seeds, the first epoch at which a ghost of the latent flow lies near the trials'
+ *   trajectories vs the first epoch at which the loss falls below half its plateau.
  *
  * @module
  */
@@ -108,7 +108,8 @@ export function pathBottleneck(
 }
 
 /**
- * The abrupt-drop rule of the timing study: the plateau is the mean loss over the `smooth`
+ * The abrupt-drop rule of the timing study (docs/ghost-mechanism.md Eq. (2.8.1)): the plateau is
+ * the mean loss over the `smooth`
  * epochs before `plateauAt`; the drop is the first epoch e ≥ plateauAt whose running mean loss
  * over epochs (e − smooth, e] is below half the plateau.
  */
@@ -173,7 +174,8 @@ export interface TimingLoopOptions {
 }
 
 /**
- * The loop of the timing protocol: trains `options` epoch by epoch, feeds the losses to
+ * The loop of the timing protocol (docs/ghost-mechanism.md §2.8, Eq. (2.8.2)): trains `options`
+ * epoch by epoch, feeds the losses to
  * a {@linkcode DropDetector} and, every `every` epochs, calls `analyse` with that epoch's
  * parameters (before its update), N and the epoch's state trajectory.
  *
@@ -280,11 +282,12 @@ export interface LatentGhostTiming extends TimingOutcome {
 }
 
 /**
- * The ghost-timing protocol for a rank-2 `lowRank` run (docs/ghost-mechanism.md §2.4, Fig 4):
+ * The ghost-timing protocol for a rank-2 `lowRank` run (docs/ghost-mechanism.md §2.8, Fig 4):
  * every `every` epochs the slow points of the latent flow are found
- * ({@linkcode latentSlowPoints}); **a ghost appears near the trajectories** at the first analysed
- * epoch ≥ `plateauAt` with a ghost within `near` (latent units) of a latent state κ = P r_t
- * visited by that epoch's trials; the **abrupt drop** is that of {@linkcode DropDetector}.
+ * ({@linkcode latentSlowPoints}); **a ghost appears near the trajectories** at the first epoch
+ * ≥ `plateauAt` with a ghost within `near` (latent units) of a latent state κ = P r_t visited by
+ * that epoch's trials (Eq. (2.8.2), located to the epoch with `refine`); the **abrupt drop** is
+ * that of {@linkcode DropDetector} (Eq. (2.8.1)).
  */
 export function latentGhostTiming(
   options: TrainOptions,
@@ -339,7 +342,7 @@ export const PAPER_TIMING: TimingStudyConfig = {
 export type TimingSummary = Omit<LatentGhostTiming, "records">;
 
 /**
- * Runs the ghost-timing study (rank-2 DCDT, SGD lr 1e-3, docs/ghost-mechanism.md §2.4) for seeds
+ * Runs the ghost-timing study (rank-2 DCDT, SGD lr 1e-3, docs/ghost-mechanism.md §2.4, §2.8) for seeds
  * 0 … config.seeds − 1 that are not in `done`, calling `onSeed` after each (e.g. to save a
  * result file); each run stops one epoch after its drop.
  */
@@ -395,8 +398,8 @@ export interface TimingStudySummary {
 }
 
 /**
- * Counts the outcomes of the ghost-timing study (docs/ghost-mechanism.md §2.4; the claim under
- * test: a ghost appears near the trajectories before the abrupt drop). The fraction is taken
+ * Counts the outcomes of the ghost-timing study (docs/ghost-mechanism.md Eq. (2.8.3); the claim
+ * under test: a ghost appears near the trajectories before the abrupt drop). The fraction is taken
  * over every seed that dropped — a drop without a ghost before it counts against the claim.
  */
 export function summariseTiming(timings: TimingOutcome[]): TimingStudySummary {
