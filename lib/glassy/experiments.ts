@@ -409,6 +409,22 @@ export function agingVerdicts(c: AgingCollapse): AgingVerdicts {
   };
 }
 
+/**
+ * The verdicts of one aging run in words, with the spreads behind them (what notebook 09 prints,
+ * docs/glassy-dynamics.md §6.6).
+ */
+export function describeAgingVerdicts(c: AgingCollapse): string {
+  const v = agingVerdicts(c);
+  return `τ/τ_w scaling ${
+    v.scalingCollapses
+      ? "collapses the curves better than"
+      : "does **not** collapse the curves better than"
+  } the raw elapsed time (spread ${c.scaled.spread.toFixed(3)} vs ${
+    c.elapsed.spread.toFixed(3)
+  }); the scaled collapse is better at ${v.shortBetter ? "short" : "long"} times ` +
+    `(${c.scaled.spreadShort.toFixed(3)} short vs ${c.scaled.spreadLong.toFixed(3)} long)`;
+}
+
 /** Result of {@linkcode compareAging}. */
 export interface AgingComparison {
   /** Collapse measures of the two runs (a, b). */
