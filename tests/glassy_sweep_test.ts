@@ -28,8 +28,30 @@ Deno.test("glassy sweeps: registered; paper grids of 32 (d, w) runs and 3 aging 
   assert.equal(pts.length, 32);
   assert.deepEqual(pts[0], { depth: 2, width: 70, seed: 42 }, "the reference default runs first");
   assert.equal(glassyLearningConfig("paper").train.eta0, 0.0004);
+  // the eleven d = 2 runs relax the test states as the authors do (their keys, hence their
+  // finished records, are unchanged); every later entry evaluates the test loss exactly
+  assert.ok(pts.slice(0, 11).every((p) => p.depth === 2 && !("testStates" in p)));
+  assert.ok(pts.slice(11).every((p) => p.testStates === "exact"), JSON.stringify(pts.slice(11)));
   assert.deepEqual(aging.points("paper").map((p) => p.width), [10, 30, 70]);
   assert.equal(glassyAgingConfig("paper").engine, "simd", "the engine is part of the config hash");
+});
+
+Deno.test({
+  name: 'glassy-learning: a point with testStates "exact" trains the same curve, test loss exact',
+  ignore: jsb === null,
+  fn: async () => {
+    const config = { ...glassyLearningConfig("quick"), steps: 300 };
+    const point = { depth: 2, width: 8, seed: 42 };
+    const relaxed = await learning.run(point, config);
+    const exact = await learning.run({ ...point, testStates: "exact" }, config);
+    assert.equal(exact.config.testStates, "exact");
+    assert.ok(!("testStates" in relaxed.config));
+    assert.deepEqual(exact.train, relaxed.train, "the training trajectory is the same");
+    assert.deepEqual(exact.step, relaxed.step);
+    const lag = exact.test.map((v, k) => Math.abs(v - relaxed.test[k]));
+    assert.ok(lag.slice(1).some((x) => x > 0), "the two test losses are computed differently");
+    assert.ok(Math.max(...lag) < 1e-2, `max |exact − relaxed| = ${Math.max(...lag)}`);
+  },
 });
 
 Deno.test({

@@ -38,9 +38,11 @@ import {
   prepareChoraleData,
   referenceWc,
   runAging,
+  runLearningCurve,
   sha256Hex,
   stepsToTau,
   syntheticChorales,
+  testLossLag,
   transpose,
   useBackend,
   widthPhase,
@@ -824,6 +826,33 @@ for (const engine of ["simd", "tfjs-wasm"] as const) {
     );
   });
 }
+
+Deno.test("testLossLag: the relaxed and exact test losses of one run, record by record", async () => {
+  const data = smallData(8);
+  const train = {
+    depth: 2,
+    width: 8,
+    eta0: 0.01,
+    warmupSteps: 10,
+    batchSize: 12,
+    recordInterval: 10,
+    orthInterval: 20,
+  };
+  const lag = await testLossLag(data, train, 41);
+  const relaxed = await runLearningCurve(data, train, 41);
+  const exact = await runLearningCurve(data, { ...train, testStates: "exact" }, 41);
+  assert.deepEqual(lag.step, relaxed.step);
+  assert.deepEqual(lag.relaxed, relaxed.test, "the authors' test loss of a relaxed run");
+  assert.deepEqual(lag.exact, exact.test, "the test loss a testStates: exact run records");
+  const d = lag.exact.map((v, k) => Math.abs(v - lag.relaxed[k]));
+  assert.equal(lag.maxLag, Math.max(...d));
+  assert.ok(lag.maxLag > 0);
+  await assert.rejects(
+    () => testLossLag(data, { ...train, testStates: "exact" }, 10),
+    /testLossLag needs the relaxed test states/,
+  );
+  await assert.rejects(() => testLossLag(data, train, 0), /steps/);
+});
 
 Deno.test("runAging: an interrupted and resumed run equals an uninterrupted one", async () => {
   const data = smallData(7);

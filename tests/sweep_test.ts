@@ -67,6 +67,7 @@ import {
   parkRunStates,
   parseShard,
   progressFile,
+  readRecords,
   rehashSweep,
   runContext,
   runSweepDefinition,
@@ -353,6 +354,39 @@ Deno.test("sweep: parked states — a rerun takes the more advanced of cache and
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("sweep: optionalParams — new points carry a setting, finished points keep their records", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/optional.jsonl`;
+  type ModePoint = TinyPoint & { mode?: string };
+  const short = (c: Record<string, unknown>) => ({ ...c, epochs: 100 });
+  // K = 1 first; then K = 2 added with a setting that changes its runs (half the epochs)
+  const def = (Ks: number[]): SweepDefinition<ModePoint, TinySummary> => ({
+    ...tiny,
+    gridKeys: ["Ks"],
+    optionalParams: { mode: "string" },
+    points: (s) =>
+      tiny.points(s).filter((p) => Ks.includes(p.K)).map((p) =>
+        p.K === 2 ? { ...p, mode: "short" } : p
+      ),
+    config: (s) => ({ ...tiny.config(s), Ks }),
+    run: (p, c) => tiny.run(p, p.mode === "short" ? short(c) : c),
+    runBatch: undefined,
+  });
+  const first = await runSweepDefinition(def([1]), { file });
+  assert.equal(first.records.length, 6);
+  const grown = await runSweepDefinition(def([1, 2]), { file });
+  assert.deepEqual([grown.reused, grown.computed, grown.complete], [6, 6, true]);
+  const recs = await readRecords(file);
+  for (const r of recs) {
+    const p = r.point as ModePoint;
+    assert.equal(r.key, canonicalJson(p));
+    assert.equal("mode" in p, p.K === 2);
+    const cfg = tiny.config("quick");
+    assert.deepEqual(r.summary, await tiny.run(p, p.K === 2 ? short(cfg) : cfg));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("sweep: bad configs are rejected with a named error before any run starts", async () => {
   const dir = await tempDir();
   const file = `${dir}/never.jsonl`;
@@ -376,6 +410,20 @@ Deno.test("sweep: bad configs are rejected with a named error before any run sta
     /point 12: parameter "lr" must be of type number.*got string/,
   );
   await bad(pts((p) => [...p, { K: 1, lr: 0.1 }]), /point 12: missing parameter "seed"/);
+  // an optional parameter: only of its declared type, and it does not make others optional
+  const withMode = (f: (p: TinyPoint[]) => unknown[]) => ({
+    ...pts(f),
+    optionalParams: { mode: "string" as const },
+  });
+  await bad(
+    withMode((p) => [...p, { ...p[0], seed: 7, mode: 1 }]),
+    /point 12: parameter "mode" must be of type string \(declared in optionalParams\), got number/,
+  );
+  await bad(
+    withMode((p) => [...p, { ...p[0], seed: 7, width: 3 }]),
+    /point 12: unknown parameter "width" \(.*; optional: mode\)/,
+  );
+  await bad(withMode((p) => [...p, { K: 1, seed: 7, mode: "x" }]), /missing parameter "lr"/);
   await bad(pts((p) => [...p, p[3]]), /point 12 duplicates point 3/);
   await bad(pts((p) => p.map((x) => ({ ...x, lr: NaN }))), /point 0\.lr must be finite/);
   await bad(tiny, /unknown config parameter "epoch"; valid: N, T, epochs/, {

@@ -186,6 +186,49 @@ export async function runLearningCurve(
   }
 }
 
+/** What {@linkcode testLossLag} measures: the two test losses at every record of one run. */
+export interface TestLossLag {
+  step: number[];
+  /** The authors' test loss: test states relaxed one sweep per step (§4.7). */
+  relaxed: number[];
+  /** The exact test loss for the same weights (Eq. (4.7.1)). */
+  exact: number[];
+  /** max |exact − relaxed| over the records (bits/unit). */
+  maxLag: number;
+}
+
+/**
+ * The lag of the authors' relaxed test states (docs/glassy-dynamics.md §4.7): trains `steps`
+ * steps with per-step test relaxation and, at every record, also evaluates the test loss exactly
+ * (Eq. (4.7.1)) for the same weights. What separates a run with `testStates: "exact"` from the
+ * authors' procedure is exactly this difference (the training itself is bit for bit the same).
+ */
+export async function testLossLag(
+  data: ChoraleData,
+  config: TrainConfig,
+  steps: number,
+  engine?: EngineName,
+): Promise<TestLossLag> {
+  requireInteger("steps", steps, 1);
+  if (config.testStates === "exact") {
+    throw new RangeError('testLossLag needs the relaxed test states, got testStates: "exact"');
+  }
+  const tr = await GlassyTrainer.create(data, config, engine);
+  const out: TestLossLag = { step: [], relaxed: [], exact: [], maxLag: 0 };
+  try {
+    tr.run(steps, (r) => {
+      const exact = tr.exactTestLoss();
+      out.step.push(r.step);
+      out.relaxed.push(r.test);
+      out.exact.push(exact);
+      out.maxLag = Math.max(out.maxLag, Math.abs(exact - r.test));
+    });
+    return out;
+  } finally {
+    tr.dispose();
+  }
+}
+
 /** Configuration of an aging run (§6). */
 export interface AgingConfig {
   /** Training configuration (the aging part uses the same η0, batch size and orth interval). */

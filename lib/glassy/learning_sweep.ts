@@ -19,6 +19,8 @@ export interface GlassyLearningPoint extends Record<string, unknown> {
   depth: number;
   width: number;
   seed: number;
+  /** Present for grid entries that evaluate the test loss exactly at records (Eq. (4.7.1)). */
+  testStates?: "exact";
 }
 
 /** The learning-time grid over (d, w). */
@@ -28,7 +30,14 @@ export const sweep: SweepDefinition<GlassyLearningPoint, LearningCurve> = {
   points(scale) {
     const c = glassyLearningConfig(scale);
     return c.grid.flatMap((g) =>
-      g.widths.flatMap((width) => c.seeds.map((seed) => ({ depth: g.depth, width, seed })))
+      g.widths.flatMap((width) =>
+        c.seeds.map((seed) => ({
+          depth: g.depth,
+          width,
+          seed,
+          ...(g.testStates ? { testStates: g.testStates } : {}),
+        }))
+      )
     );
   },
   // the simd engine runs each step on two threads
@@ -36,6 +45,8 @@ export const sweep: SweepDefinition<GlassyLearningPoint, LearningCurve> = {
   config: (scale) => glassyLearningConfig(scale),
   // widths can be added to the ladder without making the finished runs stale
   gridKeys: ["grid", "seeds"],
+  // the grid entries after the first d = 2 ladder evaluate the test loss exactly at records
+  optionalParams: { testStates: "string" },
   async run(point, config, context) {
     const c = config as GlassyLearningConfig;
     const data = await sweepData(c.data);

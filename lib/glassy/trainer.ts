@@ -243,12 +243,7 @@ export class GlassyTrainer {
     const { nv } = this.data;
     const { width: w, depth: d } = this.config;
     const train = lossBits(this.engine.read("H"), this.data.train.s);
-    if (this.config.testStates === "exact") {
-      return {
-        train,
-        test: lossBits(exactState(this.params(), this.data.test).H, this.data.test.s),
-      };
-    }
+    if (this.config.testStates === "exact") return { train, test: this.exactTestLoss() };
     const Kt = this.engine.read("Kt"), Wt = this.engine.read("Wt"), h = this.engine.read("h");
     const mu = this.engine.read(`muTest${d - 1}`);
     const x = this.data.test.x;
@@ -263,6 +258,14 @@ export class GlassyTrainer {
       }
     }
     return { train, test: lossBits(H, this.data.test.s) };
+  }
+
+  /**
+   * Test loss (bits/unit, §5.1) of the exact sequential forward pass with the current weights
+   * (docs/glassy-dynamics.md Eq. (4.7.1)), whatever the test mode; float64.
+   */
+  exactTestLoss(): number {
+    return lossBits(exactState(this.params(), this.data.test).H, this.data.test.s);
   }
 
   /** Current parameters in float64, paper orientation. */

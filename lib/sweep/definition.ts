@@ -62,6 +62,13 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
    */
   gridKeys?: string[];
   /**
+   * Optional: point parameters that only some points carry, with their JSON type (e.g.
+   * `{ testStates: "string" }`): a setting introduced after some runs had finished, given to the
+   * new points only, so that the finished points keep their keys and records. Every other
+   * parameter must be in every point, as in point 0.
+   */
+  optionalParams?: Record<string, "string" | "number" | "boolean">;
+  /**
    * Deterministic run of one point → the compact summary the figure needs (not whole histories).
    * A long run may use `context` (given by the runner, absent in direct calls) to save its state
    * periodically and resume from it; it must return the same summary either way.
@@ -277,8 +284,9 @@ export async function resolveSweep<P extends Record<string, unknown>>(
   if (first === null || typeof first !== "object" || Array.isArray(first)) {
     throw new SweepConfigError(`${S}: point 0 must be an object of parameters`);
   }
-  const names = Object.keys(first).sort();
-  const types = new Map(names.map((k) => [k, jsonType(first[k])]));
+  const optional = new Map(Object.entries(def.optionalParams ?? {}));
+  const names = Object.keys(first).filter((k) => !optional.has(k)).sort();
+  const types = new Map([...names.map((k) => [k, jsonType(first[k])] as const), ...optional]);
   const keys: string[] = [];
   const seen = new Map<string, number>();
   points.forEach((p, i) => {
@@ -290,14 +298,16 @@ export async function resolveSweep<P extends Record<string, unknown>>(
     for (const k of Object.keys(p)) {
       if (!types.has(k)) {
         throw new SweepConfigError(
-          `${where}: unknown parameter "${k}" (the parameters of point 0 are ${names.join(", ")})`,
+          `${where}: unknown parameter "${k}" (the parameters of point 0 are ${names.join(", ")}${
+            optional.size > 0 ? `; optional: ${[...optional.keys()].join(", ")}` : ""
+          })`,
         );
       }
       if (jsonType(p[k]) !== types.get(k)) {
         throw new SweepConfigError(
-          `${where}: parameter "${k}" must be of type ${types.get(k)} (as in point 0), got ${
-            jsonType(p[k])
-          } ${JSON.stringify(p[k])}`,
+          `${where}: parameter "${k}" must be of type ${types.get(k)} (${
+            optional.has(k) ? "declared in optionalParams" : "as in point 0"
+          }), got ${jsonType(p[k])} ${JSON.stringify(p[k])}`,
         );
       }
     }
