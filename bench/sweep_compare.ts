@@ -17,7 +17,9 @@
  *
  *   rank_sweep_paper_estimate_h = Σ_K (s/epoch at K) × 100 runs × 500 000 epochs / cores / 3600
  *
- * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). cores = `navigator.hardwareConcurrency`;
+ * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). Also times Fig 8C's phase 2 (five
+ * read-out bounds continuing one run, which share each epoch's noise draws) against every member
+ * drawing its own: `fig8c_phase2_member_epoch_s`, `…_unshared`, `fig8c_phase2_shared_draws_speedup`. cores = `navigator.hardwareConcurrency`;
  * the estimate assumes the sweep's workers scale linearly, and counts every run to the last epoch
  * although diverged runs stop early. Also prints the load average before and after.
  *
@@ -28,9 +30,11 @@
  */
 
 import process from "node:process";
-import { trainEnsemble, Trainer, type TrainOptions } from "../lib/rnn/mod.ts";
+import { continuation, train, trainEnsemble, Trainer, type TrainOptions } from "../lib/rnn/mod.ts";
 import { rankKKernelAvailable } from "../lib/rnn/rankk_wasm.ts";
 import { FIG6B_LRS, FIG6B_RANKS, sweep } from "../lib/experiments/fig6b_rank.ts";
+import { FIG8C_BOUNDS, sweep as fig8c } from "../lib/experiments/fig8c_readout.ts";
+import type { WorkingMemorySpec } from "../lib/tasks/mod.ts";
 
 const arg = (name: string) => {
   const i = Deno.args.indexOf(name);
@@ -138,5 +142,37 @@ if (KS.length === FIG6B_RANKS.length) {
   console.log(`rank_sweep_paper_estimate_cpu_h: ${hours(total.batchedCpu)}`);
   console.log(`rank_sweep_paper_estimate_unfused_cpu_h: ${hours(total.unfusedCpu)}`);
   console.log(`rank_sweep_paper_estimate_h: ${hours(total.batched)}`);
+}
+
+// Fig 8C's phase 2: the five read-out bounds continue one run (one seed), so they share each
+// epoch's noise draws (`Compiled.epochDraws`); against every member drawing its own.
+{
+  const cfg8c = fig8c.config("paper");
+  const phase1 = train({
+    model: { kind: "fullRank" },
+    task: cfg8c.task as WorkingMemorySpec,
+    seed: 0,
+    lr: cfg8c.lr as number,
+    epochs: 20,
+    optimizer: { name: "adam" },
+    record: { every: 0, weightNorm: false },
+  });
+  const members = (FIG8C_BOUNDS as (number | null)[]).map((c) =>
+    continuation(phase1, { readoutL1: c })
+  );
+  const epochs = 100;
+  const run = (shareDraws: boolean) => () =>
+    void trainEnsemble({ epochs }, members.map((m) => ({ ...m, epochs })), { shareDraws });
+  const best = { shared: Infinity, unshared: Infinity };
+  for (let w = 0; w < WINDOWS; w++) {
+    for (const [k, f] of [["shared", run(true)], ["unshared", run(false)]] as const) {
+      const t0 = performance.now();
+      f();
+      best[k] = Math.min(best[k], (performance.now() - t0) / 1000 / (epochs * members.length));
+    }
+  }
+  console.log(`fig8c_phase2_member_epoch_s: ${best.shared.toExponential(2)}`);
+  console.log(`fig8c_phase2_member_epoch_s_unshared: ${best.unshared.toExponential(2)}`);
+  console.log(`fig8c_phase2_shared_draws_speedup: ${(best.unshared / best.shared).toFixed(2)}`);
 }
 console.log(`rank_sweep_loadavg_end: ${loadavg()}`);

@@ -503,6 +503,37 @@ Deno.test("sign changes at chosen epochs equal those of the saved flows", () => 
   assert.ok(r.signChanges[0].count >= 1, "F = −κ + … has at least one zero on [−15, 15]");
 });
 
+Deno.test("ensemble members sharing a seed share each epoch's draws: the same numbers as one by one", () => {
+  // Fig 8C's shape: noisy DCDT, Adam, continuations of one run with different read-out bounds,
+  // plus a second seed and a member that starts at another epoch (the draws must not be mixed up)
+  const base: TrainOptions = {
+    model: { kind: "fullRank", N: 12 },
+    task: { name: "dcdt", trialsPerType: 3, noiseSigma: 1e-2, rateSigma: 0.1 },
+    seed: 3,
+    lr: 0.02,
+    epochs: 15,
+    optimizer: { name: "adam" },
+    record: { every: 1, weightNorm: false },
+  };
+  const first = train(base);
+  const other = train({ ...base, seed: 4 });
+  const runs = [
+    continuation(first, { readoutL1: 0.5 }),
+    continuation(other, { readoutL1: 0.5 }),
+    continuation(first, { readoutL1: null }),
+    continuation(train({ ...base, epochs: 12 }), { readoutL1: 1 }), // seed 3, epochs 12…26
+    continuation(other, { readoutL1: 3 }),
+    continuation(first, { readoutL1: 3 }),
+  ];
+  const together = trainEnsemble({ epochs: 15 }, runs);
+  runs.forEach((r, i) => {
+    const alone = train(r);
+    assert.deepEqual(together[i].history, alone.history, `member ${i}`);
+    assert.deepEqual(together[i].final.params, alone.final.params, `member ${i}`);
+  });
+  assert.notDeepEqual(together[0].history.loss, together[2].history.loss);
+});
+
 Deno.test("two-phase continuation = one uninterrupted run; ensembles may differ in c", () => {
   const base: TrainOptions = {
     model: { kind: "rankOne" },

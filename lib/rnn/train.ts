@@ -190,6 +190,13 @@ export interface Compiled {
   task: Task;
   layout: Layout;
   engine: Engine;
+  /**
+   * The initial states and noise last drawn for (seed, epoch), kept when several trainers of an
+   * ensemble share a seed (e.g. Fig 8C's continuations of one run, docs/ghost-mechanism.md §2.5):
+   * an epoch's draws depend only on (seed, epoch), so a trainer that finds them here copies
+   * them instead of drawing them again — the same numbers, without the Box–Muller cost.
+   */
+  epochDraws?: { seed: number; epoch: number; r0: Float64Array; xi: Float64Array | null };
 }
 
 /** Builds task, resolved model, layout and engine (validating everything). */
@@ -408,7 +415,7 @@ export class Trainer {
    * bound, docs/ghost-mechanism.md §2.5, and with epoch e's noise): loss and global gradient norm.
    */
   #evaluate(e: number): { loss: number; gradNorm: number } {
-    const { engine, task, layout, model } = this.c;
+    const { engine, layout, model } = this.c;
     const p = this.params;
     const l1 = this.options.readoutL1;
     if (l1 !== undefined && l1 !== null && Number.isFinite(l1)) {
@@ -422,12 +429,27 @@ export class Trainer {
       for (let i = 0; i < wo.length; i++) wo[i] *= f;
       bo[0] *= f;
     }
-    if (this.#randomEpochs) {
-      const rng = new Rng(deriveSeed(this.options.seed, 0x6e6f, e));
-      drawEpochNoise(task, model.N, rng, this.#initialState, this.#noise);
-    }
+    if (this.#randomEpochs) this.#drawEpoch(e);
     const loss = engine.run(p, this.grad, this.#initialState, this.#noise);
     return { loss, gradNorm: Math.sqrt(sq(this.grad)) };
+  }
+
+  /** Initial states and noise of epoch e: from the ensemble's last draws if they are e's. */
+  #drawEpoch(e: number): void {
+    const seed = this.options.seed, memo = this.c.epochDraws;
+    if (memo !== undefined && memo.seed === seed && memo.epoch === e) {
+      this.#initialState.set(memo.r0);
+      if (this.#noise !== null) this.#noise.set(memo.xi!);
+      return;
+    }
+    const rng = new Rng(deriveSeed(seed, 0x6e6f, e));
+    drawEpochNoise(this.c.task, this.c.model.N, rng, this.#initialState, this.#noise);
+    if (memo !== undefined) {
+      memo.seed = seed;
+      memo.epoch = e;
+      memo.r0.set(this.#initialState);
+      if (this.#noise !== null) memo.xi!.set(this.#noise);
+    }
   }
 
   #flow(): number[] {
@@ -566,18 +588,21 @@ export function train(options: TrainOptions): TrainResult {
  * Rank-K members trained with SGD (Fig 6B) run two at a time in the fused WebAssembly kernel
  * (`rankk_wasm.ts`: one network per f64x2 lane, whole epochs without JS in between, bit for bit
  * the JS-driven engine's numbers); every epoch that records something, the last one and a
- * diverging one run on the JS-driven engine. Other members are interleaved epoch by epoch.
+ * diverging one run on the JS-driven engine. Other members are interleaved epoch by epoch; those
+ * of one shape that share a seed (Fig 8C's continuations of one run) draw each epoch's initial
+ * states and noise once ({@linkcode Compiled.epochDraws}).
  *
  * @param base options shared by all runs
  * @param runs per-run overrides, typically `{ seed, lr }` (seeds × learning rates)
- * @param opts `fused: false` runs every member on the JS-driven engine (benchmarks, tests)
+ * @param opts `fused: false` runs every member on the JS-driven engine; `shareDraws: false` makes
+ *   every member draw its own initial states and noise (benchmarks, tests)
  */
 export function trainEnsemble(
   base:
     & Omit<TrainOptions, "seed" | "lr" | "model" | "task">
     & Partial<Pick<TrainOptions, "seed" | "lr" | "model" | "task">>,
   runs: Partial<TrainOptions>[],
-  opts: { fused?: boolean } = {},
+  opts: { fused?: boolean; shareDraws?: boolean } = {},
 ): TrainResult[] {
   if (!Array.isArray(runs)) throw new TypeError("runs must be an array of per-run options");
   const engines = new Map<string, Compiled>();
@@ -606,6 +631,19 @@ export function trainEnsemble(
   });
   for (const [c, members] of groups) {
     trainPairs(new RankKPairKernel(c.model, c.task, c.layout), members);
+  }
+  // members of one shape that share a seed draw each epoch's initial states and noise once
+  for (const c of opts.shareDraws === false ? [] : engines.values()) {
+    const seeds = trainers.filter((t) => t.c === c && !t.done).map((t) => t.options.seed);
+    if (new Set(seeds).size < seeds.length) {
+      const { task, model } = c;
+      c.epochDraws = {
+        seed: -1,
+        epoch: -1,
+        r0: new Float64Array(task.batch * model.N),
+        xi: task.noiseSigma > 0 ? new Float64Array(task.steps * task.batch * model.N) : null,
+      };
+    }
   }
   let active = trainers.filter((t) => !t.done);
   while (active.length > 0) {
