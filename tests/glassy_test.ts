@@ -784,18 +784,21 @@ Deno.test("stepsToTau: the trainer's τ first reaches the target after exactly t
   assert.throws(() => stepsToTau(fullConfig(cfg), Infinity), /tau must be finite/);
 });
 
+/** A small fast-moving run for comparing the two test modes (§4.7). */
+const TEST_MODE_TRAIN = {
+  depth: 2,
+  width: 8,
+  eta0: 0.01,
+  warmupSteps: 10,
+  batchSize: 12,
+  recordInterval: 10,
+  orthInterval: 20,
+};
+
 for (const engine of ["simd", "tfjs-wasm"] as const) {
   Deno.test(`testStates "exact" (Eq. 4.7.1) on the ${engine} engine: training and Δ unchanged, test loss near the relaxed one`, async () => {
     const data = smallData(8);
-    const train = {
-      depth: 2,
-      width: 8,
-      eta0: 0.01,
-      warmupSteps: 10,
-      batchSize: 12,
-      recordInterval: 10,
-      orthInterval: 20,
-    };
+    const train = TEST_MODE_TRAIN;
     const cfg = { waitSteps: [40], agingFactor: 2, noiseInterval: 20, recordInterval: 10 };
     const relaxed = await runAging(data, { ...cfg, train }, { engine });
     const exact = await runAging(data, { ...cfg, train: { ...train, testStates: "exact" } }, {
@@ -829,15 +832,7 @@ for (const engine of ["simd", "tfjs-wasm"] as const) {
 
 Deno.test("testLossLag: the relaxed and exact test losses of one run, record by record", async () => {
   const data = smallData(8);
-  const train = {
-    depth: 2,
-    width: 8,
-    eta0: 0.01,
-    warmupSteps: 10,
-    batchSize: 12,
-    recordInterval: 10,
-    orthInterval: 20,
-  };
+  const train = TEST_MODE_TRAIN;
   const lag = await testLossLag(data, train, 41);
   const relaxed = await runLearningCurve(data, train, 41);
   const exact = await runLearningCurve(data, { ...train, testStates: "exact" }, 41);
