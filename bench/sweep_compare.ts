@@ -17,11 +17,12 @@
  *
  *   rank_sweep_paper_estimate_h = Σ_K (s/epoch at K) × 100 runs × 500 000 epochs / cores / 3600
  *
- * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). Also times Fig 8C's phase 2 (five
- * read-out bounds continuing one run, which share each epoch's noise draws) against every member
- * drawing its own: `fig8c_phase2_member_epoch_s`, `…_unshared`, `fig8c_phase2_shared_draws_speedup`. cores = `navigator.hardwareConcurrency`;
- * the estimate assumes the sweep's workers scale linearly, and counts every run to the last epoch
- * although diverged runs stop early. Also prints the load average before and after.
+ * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). cores =
+ * `navigator.hardwareConcurrency`; the estimate assumes the sweep's workers scale linearly, and
+ * counts every run to the last epoch although diverged runs stop early. Also times Fig 8C's phase
+ * 2 (five read-out bounds continuing one run, which share each epoch's noise draws) against every
+ * member drawing its own: `fig8c_phase2_member_epoch_s`, `…_unshared`,
+ * `fig8c_phase2_shared_draws_speedup`. Prints the load average before and after.
  *
  * Run: `deno run --allow-read=. --allow-sys bench/sweep_compare.ts [--seconds 0.5] [--ks 1,100]`
  * (also run by `deno task bench`)

@@ -195,6 +195,8 @@ export interface TestLossLag {
   exact: number[];
   /** max |exact − relaxed| over the records (bits/unit). */
   maxLag: number;
+  /** The step of the record where it occurs. */
+  maxLagStep: number;
 }
 
 /**
@@ -214,14 +216,17 @@ export async function testLossLag(
     throw new RangeError('testLossLag needs the relaxed test states, got testStates: "exact"');
   }
   const tr = await GlassyTrainer.create(data, config, engine);
-  const out: TestLossLag = { step: [], relaxed: [], exact: [], maxLag: 0 };
+  const out: TestLossLag = { step: [], relaxed: [], exact: [], maxLag: 0, maxLagStep: 0 };
   try {
     tr.run(steps, (r) => {
       const exact = tr.exactTestLoss();
       out.step.push(r.step);
       out.relaxed.push(r.test);
       out.exact.push(exact);
-      out.maxLag = Math.max(out.maxLag, Math.abs(exact - r.test));
+      if (Math.abs(exact - r.test) > out.maxLag) {
+        out.maxLag = Math.abs(exact - r.test);
+        out.maxLagStep = r.step;
+      }
     });
     return out;
   } finally {

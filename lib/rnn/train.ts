@@ -7,7 +7,14 @@
  */
 
 import { deriveSeed, Rng } from "../random.ts";
-import { accuracy, drawEpochNoise, makeTask, type Task, type TaskSpec } from "../tasks/mod.ts";
+import {
+  accuracy,
+  drawEpochNoise,
+  epochBuffers,
+  makeTask,
+  type Task,
+  type TaskSpec,
+} from "../tasks/mod.ts";
 import { type Engine, makeEngine } from "./engine.ts";
 import { countSignChanges, type Grid1D, PAPER_KAPPA_GRID, rankOneFlow } from "./flow.ts";
 import { linspace } from "../numeric.ts";
@@ -285,8 +292,9 @@ export class Trainer {
     );
     this.epoch = options.init?.epoch ?? 0;
     this.#end = this.epoch + options.epochs;
-    this.#initialState = new Float64Array(task.batch * model.N);
-    this.#noise = task.noiseSigma > 0 ? new Float64Array(task.steps * task.batch * model.N) : null;
+    const buffers = epochBuffers(task, model.N);
+    this.#initialState = buffers.r0;
+    this.#noise = buffers.xi;
     this.#randomEpochs = this.#noise !== null || (task.x0 === null && task.rateSigma > 0);
     // deterministic initial state: fill once (draws nothing)
     if (!this.#randomEpochs) {
@@ -636,13 +644,7 @@ export function trainEnsemble(
   for (const c of opts.shareDraws === false ? [] : engines.values()) {
     const seeds = trainers.filter((t) => t.c === c && !t.done).map((t) => t.options.seed);
     if (new Set(seeds).size < seeds.length) {
-      const { task, model } = c;
-      c.epochDraws = {
-        seed: -1,
-        epoch: -1,
-        r0: new Float64Array(task.batch * model.N),
-        xi: task.noiseSigma > 0 ? new Float64Array(task.steps * task.batch * model.N) : null,
-      };
+      c.epochDraws = { seed: -1, epoch: -1, ...epochBuffers(c.task, c.model.N) };
     }
   }
   let active = trainers.filter((t) => !t.done);

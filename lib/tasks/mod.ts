@@ -210,6 +210,17 @@ function workingMemory(spec: WorkingMemorySpec): Task {
 }
 
 /**
+ * The buffers {@linkcode drawEpochNoise} fills for a network of N units: initial rates r0
+ * (batch × N) and the noise ξ (steps × batch × N; null when the task has no noise).
+ */
+export function epochBuffers(task: Task, N: number): { r0: Float64Array; xi: Float64Array | null } {
+  return {
+    r0: new Float64Array(task.batch * N),
+    xi: task.noiseSigma > 0 ? new Float64Array(task.steps * task.batch * N) : null,
+  };
+}
+
+/**
  * Draws the random parts of one epoch (§2.4–2.6): initial rates r0 = tanh(N(0, σ_fr²)) (batch × N,
  * row b at `b * N`) and the noise ξ ~ N(0, σ²) (steps × batch × N, at `(t * batch + b) * N + i`).
  * Writes into the given buffers and draws nothing from `rng` for a deterministic part (constant x0,
