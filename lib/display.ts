@@ -94,8 +94,11 @@ let nextId = 0;
 export interface Progress {
   /** Sets the number of finished units (and an optional note) and redraws the line. */
   update(done: number, note?: string): Promise<void>;
-  /** Marks the work finished and leaves a final summary line. */
-  done(note?: string): Promise<void>;
+  /**
+   * Marks the work finished and leaves a final summary line, counting `finished` units (default:
+   * all; fewer when the work ends short, e.g. a partial result file was loaded).
+   */
+  done(note?: string, finished?: number): Promise<void>;
 }
 
 /** Seconds as `12 s`, `3.4 min` or `1.2 h`. */
@@ -157,10 +160,11 @@ export function progress(label: string, total: number, minIntervalMs = 500): Pro
       const d = Math.min(Math.max(Number.isFinite(done) ? done : 0, 0), total);
       await draw(progressLine(label, d, total, elapsed(), note));
     },
-    async done(note) {
+    async done(note, count = total) {
       if (finished) return;
       finished = true;
-      const text = progressLine(label, total, total, elapsed(), note, true);
+      const d = Math.min(Math.max(Number.isFinite(count) ? count : 0, 0), total);
+      const text = progressLine(label, d, total, elapsed(), note, true);
       if (inKernel()) await draw(text);
       else console.log(text);
     },

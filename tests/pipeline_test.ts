@@ -588,13 +588,17 @@ Deno.test("display: plain text outside the kernel; progress validates and prints
     for (let i = 1; i <= 4; i++) await p.update(i);
     await p.done("ok");
     await p.done("twice");
+    const short = progress("load", 100, 0);
+    await short.done("partial file", 81);
   } finally {
     console.log = orig;
   }
-  assert.equal(logged.length, 3);
+  assert.equal(logged.length, 4);
   assert.equal(logged[0], "**x** = 1");
   assert.equal(logged[1], "Figure: t (1 traces)");
   assert.match(logged[2], /^work: 4\/4 \([\d.e+]+\/s, done in \d+ s\) — ok$/);
+  // a final line counts what was finished, not the total (a partial result file: 81 of 100)
+  assert.match(logged[3], /^load: 81\/100 \(.*done in \d+ s\) — partial file$/);
   assert.throws(() => progress("x", 0), /total must be an integer >= 1, got 0/);
   assert.throws(() => progress("x", 2, -1), /minIntervalMs must be a finite number >= 0/);
   assert.equal(progressLine("a", 1, 4, 2), "a: 1/4 (0.500/s, ETA 6 s)");

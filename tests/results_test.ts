@@ -70,3 +70,25 @@ for (const [name, url] of Object.entries(SWEEPS)) {
     },
   });
 }
+
+Deno.test("figureRecordsWithProgress: the final progress line counts the records the paper file holds", async () => {
+  const { figureRecordsWithProgress } = await import("../lib/experiments/records.ts");
+  const def = (await import(SWEEPS["fig6b-rank"])).sweep as AnySweep;
+  const logged: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => logged.push(a.join(" "));
+  let r;
+  try {
+    r = await figureRecordsWithProgress(def, "paper");
+  } finally {
+    console.log = orig;
+  }
+  assert.equal(r.records.length, (await loadSweep(def, "paper")).records.length);
+  assert.equal(logged.length, 1);
+  // e.g. "fig6b-rank: 500/900 (…, done in 0 s) — paper scale: … partial: 500 of 900 runs finished"
+  assert.ok(
+    logged[0].startsWith(`fig6b-rank: ${r.records.length}/${r.total} (`),
+    logged[0].slice(0, 80),
+  );
+  assert.ok(logged[0].endsWith(`— ${r.provenance}`));
+});

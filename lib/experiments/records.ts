@@ -10,6 +10,7 @@
  */
 
 import type { Scale } from "../config.ts";
+import { progress } from "../display.ts";
 import {
   defaultCacheDir,
   defaultSweepFile,
@@ -121,4 +122,21 @@ export async function figureRecords<P extends Record<string, unknown>, S>(
       `for its finished runs (a run resumed from a state that did not record its time counts ` +
       `only its last stretch)`,
   };
+}
+
+/**
+ * {@linkcode figureRecords} with an updating progress line (`progress` of lib/display.ts) labelled
+ * `label`: it counts the runs as they finish at quick scale, and its final line counts the runs
+ * the records actually hold (e.g. 81/100 for a partial paper-scale file) followed by the
+ * provenance.
+ */
+export async function figureRecordsWithProgress<P extends Record<string, unknown>, S>(
+  def: SweepDefinition<P, S>,
+  scale: Scale,
+  opts: { resume?: boolean; overrides?: Record<string, unknown>; label?: string } = {},
+): Promise<FigureRecords<P, S>> {
+  const bar = progress(opts.label ?? def.name, def.points(scale).length);
+  const r = await figureRecords(def, scale, (done) => void bar.update(done), opts);
+  await bar.done(r.provenance, r.records.length);
+  return r;
 }
