@@ -147,6 +147,7 @@ export function progress(label: string, total: number, minIntervalMs = 500): Pro
   let shown = false;
   let finished = false;
   const elapsed = () => (performance.now() - t0) / 1000;
+  const clamp = (n: number) => Math.min(Math.max(Number.isFinite(n) ? n : 0, 0), total);
   const draw = async (text: string) => {
     await publish({ "text/plain": text }, id, shown);
     shown = true;
@@ -157,14 +158,12 @@ export function progress(label: string, total: number, minIntervalMs = 500): Pro
       const now = performance.now();
       if (shown && now - last < minIntervalMs) return;
       last = now;
-      const d = Math.min(Math.max(Number.isFinite(done) ? done : 0, 0), total);
-      await draw(progressLine(label, d, total, elapsed(), note));
+      await draw(progressLine(label, clamp(done), total, elapsed(), note));
     },
     async done(note, count = total) {
       if (finished) return;
       finished = true;
-      const d = Math.min(Math.max(Number.isFinite(count) ? count : 0, 0), total);
-      const text = progressLine(label, d, total, elapsed(), note, true);
+      const text = progressLine(label, clamp(count), total, elapsed(), note, true);
       if (inKernel()) await draw(text);
       else console.log(text);
     },

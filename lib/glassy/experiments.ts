@@ -223,8 +223,9 @@ export async function testLossLag(
       out.step.push(r.step);
       out.relaxed.push(r.test);
       out.exact.push(exact);
-      if (Math.abs(exact - r.test) > out.maxLag) {
-        out.maxLag = Math.abs(exact - r.test);
+      const lag = Math.abs(exact - r.test);
+      if (lag > out.maxLag) {
+        out.maxLag = lag;
         out.maxLagStep = r.step;
       }
     });
