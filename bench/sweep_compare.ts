@@ -4,20 +4,24 @@
  * measured on this machine. For every K it times, side by side in this process, seconds per
  * member-epoch of
  *
- * - `batched`: one batched job of 10 networks, `trainEnsemble` (rank-K SGD members run two per
- *   f64x2 lane in the fused WebAssembly kernel, `lib/rnn/rankk_wasm.ts`);
+ * - `batched`: one batched job of the sweep (its `batchSize`, 8 networks), `trainEnsemble` with the
+ *   sweep's kernel (four rank-K SGD members per f32x4 lane group in the fused WebAssembly kernel,
+ *   `lib/rnn/rankk_wasm.ts`);
+ * - `f64`: the same job in the float64 kernel (two members per f64x2 lane pair, the JS-driven
+ *   engine's numbers);
  * - `unfused`: the same job with `trainEnsemble(…, { fused: false })`, every epoch on the
- *   JS-driven engine (the engine before the fused kernel: the "before" number);
- * - `single`: the 10 networks trained one by one (`Trainer.step`, as `train`).
+ *   JS-driven engine (the engine before the fused kernels: the "before" number);
+ * - `single`: the 8 networks trained one by one (`Trainer.step`, as `train`).
  *
  * Windows of the three alternate (so that load changes hit all of them alike); each number is the
  * fastest of four windows, in wall-clock time and in process CPU time (CPU time is what a run costs
  * when it has a core to itself; wall time includes waiting for the shared cores). Prints
- * `name: value` lines, among them `rank_sweep_batched_speedup_K*` = single / batched and
+ * `name: value` lines, among them `rank_sweep_batched_speedup_K*` = single / batched,
+ * `rank_sweep_f32_speedup_K*` = f64 / batched and
  *
  *   rank_sweep_paper_estimate_h = Σ_K (s/epoch at K) × 100 runs × 500 000 epochs / cores / 3600
  *
- * for the batched job (and `…_unfused_h`, `…_cpu_h` variants). cores =
+ * for the batched job (and `…_f64_h`, `…_unfused_h`, `…_cpu_h` variants). cores =
  * `navigator.hardwareConcurrency`; the estimate assumes the sweep's workers scale linearly, and
  * counts every run to the last epoch although diverged runs stop early. Also times Fig 8C's phase
  * 2 (five read-out bounds continuing one run, which share each epoch's noise draws) against every
@@ -43,9 +47,10 @@ const arg = (name: string) => {
 };
 const WINDOW = Number(arg("--seconds") ?? 0.5);
 const KS = arg("--ks")?.split(",").map(Number) ?? FIG6B_RANKS;
-const MEMBERS = 10;
+const MEMBERS = sweep.batchSize ?? 10;
 const WINDOWS = 4;
 const cfg = sweep.config("paper");
+const KERNEL = cfg.kernel as "f32x4" | "f64x2";
 const PAPER_EPOCHS = cfg.epochs as number;
 const RUNS_PER_K = sweep.points("paper").filter((p) => p.K === FIG6B_RANKS[0]).length;
 
@@ -107,12 +112,14 @@ function timeSideBySide(variants: Record<string, Variant>) {
 const cores = Math.max(1, navigator.hardwareConcurrency ?? 1);
 const hours = (s: number) => (s * RUNS_PER_K * PAPER_EPOCHS / cores / 3600).toFixed(1);
 console.log(`rank_sweep_loadavg_start: ${loadavg()}`);
-console.log(`rank_sweep_fused_kernel: ${rankKKernelAvailable()}`);
-const total = { batched: 0, unfused: 0, batchedCpu: 0, unfusedCpu: 0 };
+console.log(`rank_sweep_fused_kernel: ${rankKKernelAvailable(KERNEL)} (${KERNEL})`);
+console.log(`rank_sweep_job_members: ${MEMBERS}`);
+const total = { batched: 0, f64: 0, unfused: 0, batchedCpu: 0, f64Cpu: 0, unfusedCpu: 0 };
 for (const K of KS) {
   const job = (e: number) => Array.from({ length: MEMBERS }, (_, j) => options(K, j, e));
   const t = timeSideBySide({
-    batched: (e) => void trainEnsemble({ epochs: e }, job(e)),
+    batched: (e) => void trainEnsemble({ epochs: e }, job(e), { kernel: KERNEL }),
+    f64: (e) => void trainEnsemble({ epochs: e }, job(e), { kernel: "f64x2" }),
     unfused: (e) => void trainEnsemble({ epochs: e }, job(e), { fused: false }),
     single: (e) => {
       for (let j = 0; j < MEMBERS; j++) {
@@ -122,10 +129,13 @@ for (const K of KS) {
     },
   });
   total.batched += t.batched.wall;
+  total.f64 += t.f64.wall;
   total.unfused += t.unfused.wall;
   total.batchedCpu += t.batched.cpu;
+  total.f64Cpu += t.f64.cpu;
   total.unfusedCpu += t.unfused.cpu;
   console.log(`rank_sweep_epoch_s_K${K}: ${t.batched.wall.toExponential(2)}`);
+  console.log(`rank_sweep_epoch_s_f64_K${K}: ${t.f64.wall.toExponential(2)}`);
   console.log(`rank_sweep_epoch_s_unfused_K${K}: ${t.unfused.wall.toExponential(2)}`);
   console.log(`rank_sweep_epoch_s_single_K${K}: ${t.single.wall.toExponential(2)}`);
   console.log(`rank_sweep_epoch_cpu_s_K${K}: ${t.batched.cpu.toExponential(2)}`);
@@ -134,11 +144,14 @@ for (const K of KS) {
   console.log(
     `rank_sweep_batched_speedup_cpu_K${K}: ${(t.single.cpu / t.batched.cpu).toFixed(2)}`,
   );
+  console.log(`rank_sweep_f32_speedup_K${K}: ${(t.f64.wall / t.batched.wall).toFixed(2)}`);
 }
 console.log(`rank_sweep_runs_per_K: ${RUNS_PER_K}`);
 console.log(`rank_sweep_paper_epochs: ${PAPER_EPOCHS}`);
 console.log(`rank_sweep_cores: ${cores}`);
 if (KS.length === FIG6B_RANKS.length) {
+  console.log(`rank_sweep_paper_estimate_f64_h: ${hours(total.f64)}`);
+  console.log(`rank_sweep_paper_estimate_f64_cpu_h: ${hours(total.f64Cpu)}`);
   console.log(`rank_sweep_paper_estimate_unfused_h: ${hours(total.unfused)}`);
   console.log(`rank_sweep_paper_estimate_cpu_h: ${hours(total.batchedCpu)}`);
   console.log(`rank_sweep_paper_estimate_unfused_cpu_h: ${hours(total.unfusedCpu)}`);

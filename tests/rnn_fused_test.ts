@@ -10,7 +10,7 @@ import {
   Trainer,
   type TrainOptions,
 } from "../lib/rnn/mod.ts";
-import { rankKKernelAvailable, RankKPairKernel } from "../lib/rnn/rankk_wasm.ts";
+import { RankKKernel, rankKKernelAvailable } from "../lib/rnn/rankk_wasm.ts";
 import { HEADER, hexFloat, rankKWat } from "../lib/rnn/rankk_wat.ts";
 import { assemble } from "../tools/wasm.ts";
 import { Rng } from "../lib/random.ts";
@@ -235,7 +235,7 @@ Deno.test("hexFloat writes exact WAT floats", () => {
   assert.throws(() => hexFloat(NaN), /finite/);
 });
 
-Deno.test("RankKPairKernel.run(n) = n Trainer.step()s of each lane (parameters, loss, gradient norm)", () => {
+Deno.test("RankKKernel.run(n) = n Trainer.step()s of each lane (parameters, loss, gradient norm)", () => {
   for (const [N, K] of [[100, 100], [7, 3], [11, 6]]) {
     const opts = (seed: number, lr: number): TrainOptions => ({
       model: { kind: "rankK", N, K },
@@ -246,7 +246,7 @@ Deno.test("RankKPairKernel.run(n) = n Trainer.step()s of each lane (parameters, 
       record: { every: 1 },
     });
     const a = new Trainer(opts(1, 0.05)), b = new Trainer(opts(2, 0.7));
-    const k = new RankKPairKernel(a.c.model, a.c.task, a.c.layout);
+    const k = new RankKKernel(a.c.model, a.c.task, a.c.layout);
     k.load(0, a.params, 0.05);
     k.load(1, b.params, 0.7);
     assert.equal(k.run(12), 12);
@@ -264,9 +264,9 @@ Deno.test("RankKPairKernel.run(n) = n Trainer.step()s of each lane (parameters, 
   }
 });
 
-Deno.test("RankKPairKernel: named errors; an empty lane never stops the other", () => {
+Deno.test("RankKKernel: named errors; an empty lane never stops the other", () => {
   const t = smallTrainer(8, 2, {});
-  const k = new RankKPairKernel(t.c.model, t.c.task, t.c.layout);
+  const k = new RankKKernel(t.c.model, t.c.task, t.c.layout);
   k.load(1, t.params, 0.1);
   assert.equal(k.run(29), 29);
   const ro = new Trainer({
@@ -276,5 +276,5 @@ Deno.test("RankKPairKernel: named errors; an empty lane never stops the other", 
     lr: 0.1,
     epochs: 1,
   });
-  assert.throws(() => new RankKPairKernel(ro.c.model, ro.c.task, ro.c.layout), /rank-K/);
+  assert.throws(() => new RankKKernel(ro.c.model, ro.c.task, ro.c.layout), /rank-K/);
 });

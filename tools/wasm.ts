@@ -27,7 +27,16 @@ export interface WasmKernel {
 /** The kernels this project ships as WebAssembly (add a row per new `*_wat.ts` / `*_wasm.ts` pair). */
 export const KERNELS: WasmKernel[] = [
   { name: "rnn gemm (f64x2)", wat: gemmWat, target: "lib/rnn/gemm_wasm.ts" },
-  { name: "rank-K pair epochs (f64x2)", wat: rankKWat, target: "lib/rnn/rankk_wasm.ts" },
+  {
+    name: "rank-K pair epochs (f64x2)",
+    wat: () => rankKWat("f64x2"),
+    target: "lib/rnn/rankk_wasm.ts",
+  },
+  {
+    name: "rank-K quad epochs (f32x4)",
+    wat: () => rankKWat("f32x4"),
+    target: "lib/rnn/rankk_f32x4_wasm.ts",
+  },
   {
     name: "glassy step kernels (f32x4, shared memory)",
     wat: simdWat,

@@ -5,7 +5,15 @@
  * batched job share N, K and the task; they differ in weights and learning rate).
  * `rankk_wasm.ts` holds the compiled bytes (wat2wasm from npm `wabt`, `deno task wasm`).
  *
- * Bit-for-bit the numbers of `RankKEngine.run` (with the f64x2 gemm of `gemm_wat.ts`) followed by
+ * The same generator writes the float32 variant, `rankKWat("f32x4")` (bytes in
+ * `rankk_f32x4_wasm.ts`): **four networks per f32x4 lane group**, the same buffers and byte strides
+ * (16 bytes per element, now four float32 lanes), every add, multiply, divide and square root a
+ * float32 operation; tanh widens each half to float64, runs the float64 tanh below and rounds back
+ * (fround(tanh(x))), the sigmoid rounds the imported `Math.exp` to float32; the shared initial
+ * state, targets, α, 1 − α and the loss scale are float32. Its numbers are those of a plain float32
+ * replay of the epoch below (tests/rnn_fused_f32_test.ts).
+ *
+ * The f64x2 kernel gives bit-for-bit the numbers of `RankKEngine.run` (with the f64x2 gemm of `gemm_wat.ts`) followed by
  * `Trainer.step`: every dot product Σ_l a_l b_l is summed as the gemm kernel does it — the even-l
  * and odd-l terms in two sequential sums (its two lanes), added, then the last term when the length
  * is odd; tanh is the engine's table-driven tanh evaluated with the same operations in the same
@@ -27,7 +35,7 @@
  *
  * Exports: `train(n)` runs up to n epochs and returns how many it completed — it stops *before*
  * the SGD step of an epoch whose loss or gradient norm is NaN/±Inf in an active lane (that epoch
- * is left to the JS-driven engine, which then records the divergence). For tests: `tanh(p, n)`
+ * is left to the caller, `trainEnsemble`, which ends that lane's run as diverged). For tests: `tanh(p, n)`
  * (the vector tanh in place on n pairs at byte address p) and the three products `gemv`, `gemvr`,
  * `atbt` (signatures at their generators below).
  *
@@ -79,19 +87,19 @@ export const HEADER = {
   OB: 96,
   OW: 100,
   OBO: 104,
-  /** f64 α */
+  /** α (float64, resp. float32) */
   ALPHA: 112,
-  /** f64 1 − α */
+  /** 1 − α */
   A1: 120,
-  /** f64 loss scale */
+  /** loss scale */
   SCALE: 128,
-  /** f64x2 learning rates of the two lanes */
+  /** learning rates of the lanes (f64x2, resp. f32x4) */
   LR: 144,
-  /** i64x2 lane mask (all ones = active) */
+  /** lane mask, all ones = active (i64x2, resp. i32x4) */
   MASK: 160,
-  /** f64x2 loss of the last epoch run */
+  /** loss of each lane in the last epoch run */
   LOSS: 176,
-  /** f64x2 gradient norm of the last epoch run */
+  /** gradient norm of each lane in the last epoch run */
   GNORM: 192,
   /** the 64 float64 of the tanh table 2^{j/64} (a fixed address: the gather's load offset) */
   TABLE: 256,
@@ -122,11 +130,21 @@ const x16 = (a: string) => `(i32.shl ${a} (i32.const 4))`;
 const vload = (a: string, off = 0) => `(v128.load${off ? ` offset=${off}` : ""} ${a})`;
 const vstore = (a: string, v: string, off = 0) =>
   `(v128.store${off ? ` offset=${off}` : ""} ${a} ${v})`;
-const vadd = (a: string, b: string) => `(f64x2.add ${a} ${b})`;
-const vsub = (a: string, b: string) => `(f64x2.sub ${a} ${b})`;
-const vmul = (a: string, b: string) => `(f64x2.mul ${a} ${b})`;
-const splat = (x: number) => `(v128.const f64x2 ${hexFloat(x)} ${hexFloat(x)})`;
-const ZERO = splat(0);
+/**
+ * The lane type of the kernel being generated: `f64x2` (two networks per v128, the committed
+ * default) or `f32x4` (four networks per v128, float32 arithmetic). Set by {@linkcode rankKWat}
+ * for the duration of one generation; every lane-typed helper below reads it.
+ */
+export type RankKLanes = "f64x2" | "f32x4";
+let LANES: RankKLanes = "f64x2";
+const vadd = (a: string, b: string) => `(${LANES}.add ${a} ${b})`;
+const vsub = (a: string, b: string) => `(${LANES}.sub ${a} ${b})`;
+const vmul = (a: string, b: string) => `(${LANES}.mul ${a} ${b})`;
+const ZERO = "(v128.const i64x2 0 0)";
+// float64 operations of the tanh (float64 in both kernels)
+const dadd = (a: string, b: string) => `(f64x2.add ${a} ${b})`;
+const dsub = (a: string, b: string) => `(f64x2.sub ${a} ${b})`;
+const dmul = (a: string, b: string) => `(f64x2.mul ${a} ${b})`;
 const inc = (n: string, by: string) => set(n, iadd(g(n), by));
 
 /** `for (n = from; n < to; n += step) body` with labels made unique by `n`. */
@@ -150,9 +168,15 @@ const LN2_64_LO = 1.90821492927058770002e-10 / 64;
  */
 class Consts {
   readonly #names = new Map<string, string>();
-  /** `(local.get $cN)` holding splat(x). */
+  /** `(local.get $cN)` holding the f64x2 splat(x) (the tanh's constants: float64 in both kernels). */
   f(x: number): string {
     return this.#get(`f64x2 ${hexFloat(x)} ${hexFloat(x)}`);
+  }
+  /** `(local.get $cN)` holding splat(x) in the kernel's lane type (x rounded to float32 for f32x4). */
+  v(x: number): string {
+    if (LANES === "f64x2") return this.f(x);
+    const h = hexFloat(Math.fround(x));
+    return this.#get(`f32x4 ${h} ${h} ${h} ${h}`);
   }
   /** `(local.get $cN)` holding the i64x2 constant x in both lanes (decimal text, may be negative). */
   i(x: string): string {
@@ -193,19 +217,19 @@ const MAGIC_BITS = 0x4338000000000000n;
 function tanhLines(dst: string, src: string, c: Consts, sfx = ""): string[] {
   const l = (n: string) => g(n + sfx);
   const st = (n: string, v: string) => set(n + sfx, v);
-  const poly = vadd(
+  const poly = dadd(
     c.f(1),
-    vmul(
+    dmul(
       l("tr"),
-      vadd(
+      dadd(
         c.f(1),
-        vmul(
+        dmul(
           l("tr"),
-          vadd(
+          dadd(
             c.f(0.5),
-            vmul(
+            dmul(
               l("tr"),
-              vadd(c.f(1 / 6), vmul(l("tr"), vadd(c.f(1 / 24), vmul(l("tr"), c.f(1 / 120))))),
+              dadd(c.f(1 / 6), dmul(l("tr"), dadd(c.f(1 / 24), dmul(l("tr"), c.f(1 / 120))))),
             ),
           ),
         ),
@@ -216,16 +240,16 @@ function tanhLines(dst: string, src: string, c: Consts, sfx = ""): string[] {
     `offset=${HEADER.TABLE} (i32.wrap_i64 (i64x2.extract_lane ${lane} ${l("tt")}))`;
   return [
     st("ty", `(f64x2.pmin (f64x2.pmax ${g(src)} ${c.f(-30)}) ${c.f(30)})`),
-    st("ty", vmul(c.f(2), l("ty"))),
-    st("tv", vmul(l("ty"), c.f(INV_LN2_64))),
+    st("ty", dmul(c.f(2), l("ty"))),
+    st("tv", dmul(l("ty"), c.f(INV_LN2_64))),
     st("tc", `(f64x2.ceil ${l("tv")})`),
     st(
       "tk",
-      vsub(l("tc"), `(v128.and (f64x2.gt ${vsub(l("tc"), c.f(0.5))} ${l("tv")}) ${c.f(1)})`),
+      dsub(l("tc"), `(v128.and (f64x2.gt ${dsub(l("tc"), c.f(0.5))} ${l("tv")}) ${c.f(1)})`),
     ),
-    st("tr", vsub(vsub(l("ty"), vmul(l("tk"), c.f(LN2_64_HI))), vmul(l("tk"), c.f(LN2_64_LO)))),
+    st("tr", dsub(dsub(l("ty"), dmul(l("tk"), c.f(LN2_64_HI))), dmul(l("tk"), c.f(LN2_64_LO)))),
     // bits of k + 1.5·2^52 = MAGIC_BITS + k (two's complement in the low bits)
-    st("tc", vadd(l("tk"), c.f(MAGIC))),
+    st("tc", dadd(l("tk"), c.f(MAGIC))),
     st(
       "tp",
       `(i64x2.shl (v128.and (i64x2.add ${l("tc")} ${c.i(String(65472n - MAGIC_BITS))}) ${
@@ -234,14 +258,55 @@ function tanhLines(dst: string, src: string, c: Consts, sfx = ""): string[] {
     ),
     st("tt", `(i64x2.shl (v128.and ${l("tc")} ${c.i("63")}) (i32.const 3))`),
     st("tt", `(f64x2.replace_lane 1 (v128.load64_splat ${gather(0)}) (f64.load ${gather(1)}))`),
-    st("tp", vmul(vmul(l("tp"), l("tt")), poly)),
-    set(dst, vsub(c.f(1), `(f64x2.div ${c.f(2)} ${vadd(l("tp"), c.f(1))})`)),
+    st("tp", dmul(dmul(l("tp"), l("tt")), poly)),
+    set(dst, dsub(c.f(1), `(f64x2.div ${c.f(2)} ${dadd(l("tp"), c.f(1))})`)),
   ];
 }
 
 /** {@linkcode tanhLines} as one block of WAT. */
 function tanhCode(dst: string, src: string, c: Consts): string {
   return tanhLines(dst, src, c).join("\n");
+}
+
+/**
+ * 1/(1 + e^x) of each lane of local `x` (the read-out sigmoid of −x), through the imported
+ * `Math.exp`: per lane 1/(1 + exp(x)) in float64; in the f32x4 kernel the lane is widened (exact),
+ * exp's result rounded to float32, and the add and divide are float32 operations — i.e.
+ * fround(1/fround(1 + fround(exp(x)))).
+ */
+function sigmoidCode(x: string): string {
+  if (LANES === "f64x2") {
+    const lane = (i: number) =>
+      `(f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64x2.extract_lane ${i} ${
+        g(x)
+      }))))`;
+    return `(f64x2.replace_lane 1 (f64x2.splat ${lane(0)}) ${lane(1)})`;
+  }
+  const lane = (i: number) =>
+    `(f32.div (f32.const 1) (f32.add (f32.const 1) (f32.demote_f64 (call $exp (f64.promote_f32 (f32x4.extract_lane ${i} ${
+      g(x)
+    }))))))`;
+  return `(f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (f32x4.splat ${
+    lane(0)
+  }) ${lane(1)}) ${lane(2)}) ${lane(3)})`;
+}
+
+/**
+ * Vector tanh of local `src` into local `dst` in the kernel's lane type. f32x4: each half of the
+ * four lanes is widened to float64 (exact), goes through the float64 tanh (the two halves
+ * interleaved), and is rounded back to float32 — each lane is fround(tanh(x)) of the engine's tanh.
+ * Uses locals hx, hxb besides the tanh's.
+ */
+function tanhVec(dst: string, src: string, c: Consts): string {
+  if (LANES === "f64x2") return tanhCode(dst, src, c);
+  const hi = `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${g(src)} ${g(src)})`;
+  const lo = (v: string) => `(f32x4.demote_f64x2_zero ${g(v)})`;
+  return [
+    set("hx", `(f64x2.promote_low_f32x4 ${g(src)})`),
+    set("hxb", `(f64x2.promote_low_f32x4 ${hi})`),
+    tanh2Code(["hx", "hxb"], ["hx", "hxb"], c),
+    set(dst, `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${lo("hx")} ${lo("hxb")})`),
+  ].join("\n");
 }
 
 /**
@@ -253,8 +318,10 @@ function tanh2Code(dsts: [string, string], srcs: [string, string], c: Consts): s
   return a.flatMap((line, i) => [line, b[i]]).join("\n");
 }
 
-const TANH_LOCALS = ["ty", "tv", "tc", "tk", "tr", "tp", "tt"]
-  .flatMap((n) => [`(local $${n} v128)`, `(local $${n}b v128)`]).join(" ");
+/** The tanh's locals (and, in the f32x4 kernel, {@linkcode tanhVec}'s). */
+const tanhLocals = () =>
+  ["ty", "tv", "tc", "tk", "tr", "tp", "tt", ...(LANES === "f32x4" ? ["hx"] : [])]
+    .flatMap((n) => [`(local $${n} v128)`, `(local $${n}b v128)`]).join(" ");
 
 /** Output blocks: 4 wide, then 2, then 1 (independent sums keep the adders busy). */
 function outBlocks(O: string, o: string, block: (w: number) => string): string {
@@ -436,6 +503,54 @@ function atbtFunc(): string {
 }
 
 /**
+ * The forward step's φ = tanh(pre + b) (stored row-wise at q) and αφ (stored transposed at r),
+ * from p (pre) and pb (b): f64x2, two elements at a time with the two tanh interleaved, then the
+ * odd one; f32x4, one element at a time (its two halves are the interleaved pair).
+ */
+function forwardTanh(c: Consts): string {
+  if (LANES === "f32x4") {
+    return loop(
+      "j",
+      i32(0),
+      g("N"),
+      i32(1),
+      `${set("x", vadd(vload(g("p")), vload(g("pb"))))}
+    ${tanhVec("f", "x", c)}
+    ${vstore(g("q"), g("f"))}
+    ${vstore(g("r"), vmul(g("alpha"), g("f")))}
+    ${inc("p", i32(16))}
+    ${inc("pb", i32(16))}
+    ${inc("q", i32(16))}
+    ${inc("r", g("S16"))}`,
+    );
+  }
+  return `${
+    loop(
+      "j",
+      i32(0),
+      `(i32.and ${g("N")} (i32.const -2))`,
+      i32(2),
+      `${set("x", vadd(vload(g("p")), vload(g("pb"))))}
+    ${set("xb", vadd(vload(g("p"), 16), vload(g("pb"), 16)))}
+    ${tanh2Code(["f", "fb"], ["x", "xb"], c)}
+    ${vstore(g("q"), g("f"))}
+    ${vstore(g("q"), g("fb"), 16)}
+    ${vstore(g("r"), vmul(g("alpha"), g("f")))}
+    ${vstore(iadd(g("r"), g("S16")), vmul(g("alpha"), g("fb")))}
+    ${inc("p", i32(32))}
+    ${inc("pb", i32(32))}
+    ${inc("q", i32(32))}
+    ${inc("r", `(i32.shl ${g("S16")} (i32.const 1))`)}`,
+    )
+  }
+  (if (i32.and ${g("N")} (i32.const 1)) (then
+    ${set("x", vadd(vload(g("p")), vload(g("pb"))))}
+    ${tanhCode("f", "x", c)}
+    ${vstore(g("q"), g("f"))}
+    ${vstore(g("r"), vmul(g("alpha"), g("f")))}))`;
+}
+
+/**
  * One epoch of both lanes: forward, BPTT, parameter gradients, global gradient norm, divergence
  * check, SGD step. Returns 1 after the step, 0 (no step) if an active lane is not finite.
  */
@@ -476,8 +591,12 @@ function epochFunc(): string {
   vvars.push("xb", "fb");
   vvars.push("e", "gbo", "w", "s", "y");
   const at = (base: string, idx: string) => iadd(g(base), x16(idx)); // byte address of pair idx
+  // a shared scalar (float64, resp. float32 in the f32x4 kernel) in every lane
+  const [splatLoad, scalarShift] = LANES === "f64x2"
+    ? ["v128.load64_splat", 3]
+    : ["v128.load32_splat", 2];
   const splat8 = (base: string, idx: string) =>
-    `(v128.load64_splat ${iadd(g(base), `(i32.shl ${idx} (i32.const 3))`)})`;
+    `(${splatLoad} ${iadd(g(base), `(i32.shl ${idx} (i32.const ${scalarShift}))`)})`;
   const forJ = (body: string) => loop("j", i32(0), g("N"), i32(1), body);
   const forK = (body: string, to = g("K")) => loop("k", i32(0), to, i32(1), body);
   const lines = [
@@ -488,9 +607,9 @@ function epochFunc(): string {
     set("K116", x16(g("K1"))),
     set("S16", x16(g("S"))),
     set("S116", x16(iadd(g("S"), i32(1)))),
-    set("alpha", `(v128.load64_splat (i32.const ${h.ALPHA}))`),
-    set("a1", `(v128.load64_splat (i32.const ${h.A1}))`),
-    set("scale", `(v128.load64_splat (i32.const ${h.SCALE}))`),
+    set("alpha", `(${splatLoad} (i32.const ${h.ALPHA}))`),
+    set("a1", `(${splatLoad} (i32.const ${h.A1}))`),
+    set("scale", `(${splatLoad} (i32.const ${h.SCALE}))`),
     set("lr", `(v128.load (i32.const ${h.LR}))`),
     set("mask", `(v128.load (i32.const ${h.MASK}))`),
     ";; ME[j] = [m[j, :], W_out[j]]: the matrix of the forward [κ, z] update and of g_φ",
@@ -531,30 +650,7 @@ function epochFunc(): string {
   ${set("pb", at("P", g("OB")))}
   ${set("q", at("PHI", imul(g("t"), g("N"))))}
   ${set("r", at("APHIT", g("t")))}
-  ${
-        loop(
-          "j",
-          i32(0),
-          `(i32.and ${g("N")} (i32.const -2))`,
-          i32(2),
-          `${set("x", vadd(vload(g("p")), vload(g("pb"))))}
-    ${set("xb", vadd(vload(g("p"), 16), vload(g("pb"), 16)))}
-    ${tanh2Code(["f", "fb"], ["x", "xb"], c)}
-    ${vstore(g("q"), g("f"))}
-    ${vstore(g("q"), g("fb"), 16)}
-    ${vstore(g("r"), vmul(g("alpha"), g("f")))}
-    ${vstore(iadd(g("r"), g("S16")), vmul(g("alpha"), g("fb")))}
-    ${inc("p", i32(32))}
-    ${inc("pb", i32(32))}
-    ${inc("q", i32(32))}
-    ${inc("r", `(i32.shl ${g("S16")} (i32.const 1))`)}`,
-        )
-      }
-  (if (i32.and ${g("N")} (i32.const 1)) (then
-    ${set("x", vadd(vload(g("p")), vload(g("pb"))))}
-    ${tanhCode("f", "x", c)}
-    ${vstore(g("q"), g("f"))}
-    ${vstore(g("r"), vmul(g("alpha"), g("f")))}))
+  ${forwardTanh(c)}
   (call $gemv ${at("PHI", imul(g("t"), g("N")))} ${g("N")} ${g("ME")} ${g("K116")} ${g("K1")} ${
         g("ACC")
       })
@@ -578,19 +674,8 @@ function epochFunc(): string {
         )
       }
   ${vstore(at("Z", iadd(g("t"), i32(1))), g("z"))}
-  ${set("x", `(f64x2.neg ${vadd(g("z"), g("bo"))})`)}
-  ${
-        set(
-          "o",
-          `(f64x2.replace_lane 1
-      (f64x2.splat (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64x2.extract_lane 0 ${
-            g("x")
-          })))))
-      (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64x2.extract_lane 1 ${
-            g("x")
-          })))))`,
-        )
-      }
+  ${set("x", `(${LANES}.neg ${vadd(g("z"), g("bo"))})`)}
+  ${set("o", sigmoidCode("x"))}
   ${vstore(at("OUT", g("t")), g("o"))}
   ${set("d", vsub(g("o"), splat8("Y", g("t"))))}
   ${set("loss", vadd(g("loss"), vmul(g("d"), g("d"))))}`,
@@ -608,8 +693,8 @@ function epochFunc(): string {
       set(
         "e",
         vmul(
-          vmul(vmul(vmul(c.f(2), vsub(g("o"), splat8("Y", g("t")))), g("scale")), g("o")),
-          vsub(c.f(1), g("o")),
+          vmul(vmul(vmul(c.v(2), vsub(g("o"), splat8("Y", g("t")))), g("scale")), g("o")),
+          vsub(c.v(1), g("o")),
         ),
       )
     }
@@ -632,7 +717,7 @@ function epochFunc(): string {
   ${set("pm", g("PRE"))}
   ${
       forJ(`${set("f", vload(g("p")))}
-    ${set("d", vmul(vmul(g("alpha"), vload(g("pm"))), vsub(c.f(1), vmul(g("f"), g("f")))))}
+    ${set("d", vmul(vmul(g("alpha"), vload(g("pm"))), vsub(c.v(1), vmul(g("f"), g("f")))))}
     ${vstore(g("q"), g("d"))}
     ${vstore(g("u"), g("d"))}
     ${vstore(g("pb"), vadd(vload(g("pb")), g("d")))}
@@ -684,12 +769,12 @@ function epochFunc(): string {
   ${set("s", vadd(g("s"), vmul(g("w"), g("w"))))}
   ${inc("p", i32(16))}`,
     ),
-    set("s", `(f64x2.sqrt ${g("s")})`),
+    set("s", `(${LANES}.sqrt ${g("s")})`),
     `(v128.store (i32.const ${h.LOSS}) ${g("loss")})`,
     `(v128.store (i32.const ${h.GNORM}) ${g("s")})`,
     `(if (v128.any_true (v128.andnot ${g("mask")} (v128.and
-    (f64x2.eq ${vsub(g("loss"), g("loss"))} ${ZERO})
-    (f64x2.eq ${vsub(g("s"), g("s"))} ${ZERO}))))
+    (${LANES}.eq ${vsub(g("loss"), g("loss"))} ${ZERO})
+    (${LANES}.eq ${vsub(g("s"), g("s"))} ${ZERO}))))
   (then (return (i32.const 0))))`,
     set("p", g("P")),
     set("q", g("G")),
@@ -707,29 +792,53 @@ function epochFunc(): string {
   return `(func $epoch (result i32)
   ${[...ivars, ...pvars].map((n) => `(local $${n} i32)`).join(" ")}
   ${vvars.map((n) => `(local $${n} v128)`).join(" ")}
-  ${TANH_LOCALS}
+  ${tanhLocals()}
   ${c.prologue()}
   ${lines.join("\n")}
 )`;
 }
 
-/** The WAT text of the fused rank-K pair kernel. */
-export function rankKWat(): string {
+/**
+ * The WAT text of the fused rank-K kernel: `f64x2` (two networks per lane pair, the engine's
+ * float64 numbers; the default) or `f32x4` (four networks per v128, float32 arithmetic).
+ */
+export function rankKWat(lanes: RankKLanes = "f64x2"): string {
+  const before = LANES;
+  LANES = lanes;
+  try {
+    return moduleText();
+  } finally {
+    LANES = before;
+  }
+}
+
+function moduleText(): string {
   const c = new Consts();
-  const tanhLoop = `${
-    loop(
+  const tanhLoop = LANES === "f32x4"
+    ? loop(
       "i",
       i32(0),
-      `(i32.and ${g("n")} (i32.const -2))`,
-      i32(2),
+      g("n"),
+      i32(1),
       `${set("x", vload(g("p")))}
+  ${tanhVec("f", "x", c)}
+  ${vstore(g("p"), g("f"))}
+  ${inc("p", i32(16))}`,
+    )
+    : `${
+      loop(
+        "i",
+        i32(0),
+        `(i32.and ${g("n")} (i32.const -2))`,
+        i32(2),
+        `${set("x", vload(g("p")))}
   ${set("xb", vload(g("p"), 16))}
   ${tanh2Code(["f", "fb"], ["x", "xb"], c)}
   ${vstore(g("p"), g("f"))}
   ${vstore(g("p"), g("fb"), 16)}
   ${inc("p", i32(32))}`,
-    )
-  }
+      )
+    }
 (if (i32.and ${g("n")} (i32.const 1)) (then
   ${set("x", vload(g("p")))}
   ${tanhCode("f", "x", c)}
@@ -753,11 +862,11 @@ ${epochFunc()}
   (local.get $i))
 (func (export "tanh") (param $p i32) (param $n i32) (local $i i32) (local $x v128) (local $f v128)
   (local $xb v128) (local $fb v128)
-  ${TANH_LOCALS}
+  ${tanhLocals()}
   ${c.prologue()}
   ${tanhLoop}
 )
 )`;
 }
 
-if (import.meta.main) console.log(rankKWat());
+if (import.meta.main) console.log(rankKWat(Deno.args[0] === "f32x4" ? "f32x4" : "f64x2"));

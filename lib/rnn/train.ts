@@ -36,7 +36,8 @@ import {
   type OptimizerState,
   Sgd,
 } from "./optim.ts";
-import { rankKKernelAvailable, RankKPairKernel } from "./rankk_wasm.ts";
+import { RankKKernel, rankKKernelAvailable } from "./rankk_wasm.ts";
+import type { RankKLanes } from "./rankk_wat.ts";
 
 /** What to record during training. */
 export interface RecordOptions {
@@ -524,6 +525,17 @@ export class Trainer {
     this.opt.countSteps(n);
   }
 
+  /**
+   * Ends the run as diverged at the current epoch without evaluating it: what {@linkcode step}
+   * does when the epoch's loss or gradient norm is NaN/±Inf, for a fused kernel that found so.
+   */
+  diverge(): void {
+    if (this.done) throw new RangeError("the run has finished");
+    this.result.status = "diverged";
+    this.result.divergedAt = this.epoch;
+    this.#finish();
+  }
+
   /** Runs one epoch: forward + BPTT + records + optimiser step. Returns false when finished. */
   step(): boolean {
     if (this.done) return false;
@@ -532,9 +544,7 @@ export class Trainer {
     const { loss, gradNorm } = this.#evaluate(e);
     const R = this.result;
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      R.status = "diverged";
-      R.divergedAt = e;
-      this.#finish();
+      this.diverge();
       return false;
     }
     if (this.#recorded(e)) {
@@ -590,19 +600,24 @@ export function train(options: TrainOptions): TrainResult {
 /**
  * Trains many independent networks in one call; members of one (model, task) share one compiled
  * engine. Per run its own seed, lr and any other option — including model settings such as the
- * rank-one confidence c (Fig 8B, docs/ghost-mechanism.md §3 Figure 8). Gives exactly the numbers
- * of training each run alone with {@linkcode train}.
+ * rank-one confidence c (Fig 8B, docs/ghost-mechanism.md §3 Figure 8). With the default kernel it
+ * gives exactly the numbers of training each run alone with {@linkcode train}.
  *
- * Rank-K members trained with SGD (Fig 6B) run two at a time in the fused WebAssembly kernel
- * (`rankk_wasm.ts`: one network per f64x2 lane, whole epochs without JS in between, bit for bit
- * the JS-driven engine's numbers); every epoch that records something, the last one and a
- * diverging one run on the JS-driven engine. Other members are interleaved epoch by epoch; those
- * of one shape that share a seed (Fig 8C's continuations of one run) draw each epoch's initial
- * states and noise once ({@linkcode Compiled.epochDraws}).
+ * Rank-K members trained with SGD (Fig 6B) run in a fused WebAssembly kernel (`rankk_wasm.ts`,
+ * whole epochs without JS in between, docs/ghost-mechanism.md §5): `kernel: "f64x2"` (default)
+ * two per v128, bit for bit the JS-driven engine's numbers; `"f32x4"` four per v128 in float32
+ * arithmetic (the paper's PyTorch precision) — its silent epochs are float32, while the epochs
+ * that record something and the last one run on the float64 JS-driven engine from the float32
+ * parameters, so a run's numbers equal those of the same run alone in this function with the same
+ * kernel (not {@linkcode train}'s). A run whose epoch the kernel finds not finite ends there as
+ * diverged. Other members are interleaved epoch by epoch; those of one shape that share a seed
+ * (Fig 8C's continuations of one run) draw each epoch's initial states and noise once
+ * ({@linkcode Compiled.epochDraws}).
  *
  * @param base options shared by all runs
  * @param runs per-run overrides, typically `{ seed, lr }` (seeds × learning rates)
- * @param opts `fused: false` runs every member on the JS-driven engine; `shareDraws: false` makes
+ * @param opts `fused: false` runs every member on the JS-driven engine; `kernel` picks the fused
+ *   kernel's lanes ("f64x2" or "f32x4"); `shareDraws: false` makes
  *   every member draw its own initial states and noise (benchmarks, tests)
  */
 export function trainEnsemble(
@@ -610,12 +625,21 @@ export function trainEnsemble(
     & Omit<TrainOptions, "seed" | "lr" | "model" | "task">
     & Partial<Pick<TrainOptions, "seed" | "lr" | "model" | "task">>,
   runs: Partial<TrainOptions>[],
-  opts: { fused?: boolean; shareDraws?: boolean } = {},
+  opts: { fused?: boolean; shareDraws?: boolean; kernel?: RankKLanes } = {},
 ): TrainResult[] {
   if (!Array.isArray(runs)) throw new TypeError("runs must be an array of per-run options");
   const engines = new Map<string, Compiled>();
   const groups = new Map<Compiled, Trainer[]>();
-  const fused = (opts.fused ?? true) && rankKKernelAvailable();
+  const kernel = opts.kernel ?? "f64x2";
+  if (kernel !== "f64x2" && kernel !== "f32x4") {
+    throw new RangeError(`kernel must be "f64x2" or "f32x4", got ${JSON.stringify(kernel)}`);
+  }
+  if (kernel === "f32x4" && !rankKKernelAvailable(kernel)) {
+    throw new RangeError(
+      "the float32 rank-K kernel needs WebAssembly SIMD, which this runtime lacks",
+    );
+  }
+  const fused = (opts.fused ?? true) && rankKKernelAvailable(kernel);
   const trainers = runs.map((r, i) => {
     const o = { ...base, ...r } as TrainOptions;
     if (o.model === undefined || o.task === undefined) {
@@ -638,7 +662,7 @@ export function trainEnsemble(
     return t;
   });
   for (const [c, members] of groups) {
-    trainPairs(new RankKPairKernel(c.model, c.task, c.layout), members);
+    trainLanes(new RankKKernel(c.model, c.task, c.layout, kernel), members);
   }
   // members of one shape that share a seed draw each epoch's initial states and noise once
   for (const c of opts.shareDraws === false ? [] : engines.values()) {
@@ -656,15 +680,17 @@ export function trainEnsemble(
 }
 
 /**
- * Trains fusable rank-K runs of one shape to the end, two at a time in the kernel's lanes: the
- * kernel runs the epochs both lanes' runs leave silent; an epoch that records something (or the
- * last, or one the kernel stops at because a loss or gradient is not finite) runs on the JS-driven
- * engine through {@linkcode Trainer.step}; a lane whose run finished takes the next run.
+ * Trains fusable rank-K runs of one shape to the end, `kernel.width` at a time in the kernel's
+ * lanes: the kernel runs the epochs all lanes' runs leave silent; an epoch that records something
+ * (or the last) runs on the JS-driven engine through {@linkcode Trainer.step}; a run whose epoch
+ * the kernel found not finite (loss or gradient norm NaN/±Inf) ends there as diverged, exactly as
+ * `step` would end it; a lane whose run finished takes the next run.
  */
-function trainPairs(kernel: RankKPairKernel, runs: Trainer[]): void {
-  const lanes: (Trainer | null)[] = [null, null];
+function trainLanes(kernel: RankKKernel, runs: Trainer[]): void {
+  const W = kernel.width;
+  const lanes: (Trainer | null)[] = new Array(W).fill(null);
   let next = 0;
-  const fill = (l: 0 | 1) => {
+  const fill = (l: number) => {
     while (next < runs.length) {
       const t = runs[next++];
       if (!t.done) {
@@ -676,29 +702,31 @@ function trainPairs(kernel: RankKPairKernel, runs: Trainer[]): void {
     lanes[l] = null;
     kernel.clear(l);
   };
-  const jsStep = (l: 0 | 1) => {
-    const t = lanes[l]!;
-    kernel.store(l, t.params);
-    t.step();
-    if (t.done) fill(l);
-    else kernel.load(l, t.params, t.options.lr);
-  };
-  fill(0);
-  fill(1);
+  for (let l = 0; l < W; l++) fill(l);
   for (;;) {
-    for (const l of [0, 1] as const) {
-      while (lanes[l] !== null && lanes[l]!.silentEpochs() === 0) jsStep(l);
+    for (let l = 0; l < W; l++) {
+      while (lanes[l] !== null && lanes[l]!.silentEpochs() === 0) {
+        const t = lanes[l]!;
+        kernel.store(l, t.params);
+        t.step();
+        if (t.done) fill(l);
+        else kernel.load(l, t.params, t.options.lr);
+      }
     }
-    const [a, b] = lanes;
-    if (a === null && b === null) return;
-    const n = Math.min(a?.silentEpochs() ?? Infinity, b?.silentEpochs() ?? Infinity);
+    if (lanes.every((t) => t === null)) return;
+    const n = Math.min(...lanes.map((t) => t?.silentEpochs() ?? Infinity));
     const done = kernel.run(n);
-    a?.countSilentEpochs(done);
-    b?.countSilentEpochs(done);
+    for (const t of lanes) t?.countSilentEpochs(done);
     if (done < n) {
-      // a loss or gradient norm is not finite: the JS-driven engine runs this epoch of both
-      if (a !== null) jsStep(0);
-      if (b !== null) jsStep(1);
+      // the kernel stopped before the step of an epoch that is not finite in some lane
+      const { loss, gradNorm } = kernel.last();
+      for (let l = 0; l < W; l++) {
+        if (lanes[l] !== null && !(Number.isFinite(loss[l]) && Number.isFinite(gradNorm[l]))) {
+          kernel.store(l, lanes[l]!.params);
+          lanes[l]!.diverge();
+          fill(l);
+        }
+      }
     }
   }
 }

@@ -79,6 +79,11 @@ export interface SweepDefinition<P extends Record<string, unknown>, S> {
   /** Optional: which points may share one runBatch call (default: all points). */
   batchKey?(point: P): string;
   /**
+   * Optional: points per runBatch call this sweep packs best (default 10; e.g. a multiple of a
+   * batched kernel's lanes). The runner's `batchSize` option overrides it.
+   */
+  batchSize?: number;
+  /**
    * Optional: threads one run keeps busy by itself (default 1). The CLI's default number of
    * workers is the machine's cores divided by this (e.g. 2 for the glassy engine's two threads).
    */
@@ -123,7 +128,7 @@ export interface RunSweepOptions {
   workers?: number;
   /** URL of the module that exports this definition as `sweep` (needed for workers). */
   module?: string;
-  /** Points per `runBatch` call (default 10; only for definitions with `runBatch`). */
+  /** Points per `runBatch` call (default: the definition's `batchSize`, else 10; only with `runBatch`). */
   batchSize?: number;
   /** Config overrides (`--set name=value`): only existing names, same JSON type. */
   overrides?: Record<string, unknown>;
@@ -589,7 +594,7 @@ export async function runSweepDefinition<P extends Record<string, unknown>, S>(
       `workers > 1 needs module (the URL of the module that exports the sweep as \`sweep\`)`,
     );
   }
-  const batchSize = opts.batchSize ?? 10;
+  const batchSize = opts.batchSize ?? def.batchSize ?? 10;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SweepConfigError(`batchSize must be an integer >= 1, got ${batchSize}`);
   }
