@@ -17,6 +17,7 @@ import { byScale, type Scale } from "../config.ts";
 import { logspace } from "../numeric.ts";
 import { trainEnsemble, type TrainOptions, type TrainResult } from "../rnn/train.ts";
 import type { SweepDefinition } from "../sweep/mod.ts";
+import type { RankKLanes } from "../rnn/rankk_wat.ts";
 import { everyNth, groupBy, logEpochs, wilson } from "./common.ts";
 
 /** One run of the Fig 6B sweep. */
@@ -88,16 +89,11 @@ export const sweep: SweepDefinition<Fig6bPoint, Fig6bSummary> = {
  * the recorded ones in float64 — docs/ghost-mechanism.md §5) and summarises each.
  */
 function runPoints(points: Fig6bPoint[], config: Record<string, unknown>): Fig6bSummary[] {
-  const kernel = config.kernel;
-  if (kernel !== "f64x2" && kernel !== "f32x4") {
-    throw new RangeError(
-      `fig6b-rank: kernel must be "f64x2" or "f32x4", got ${JSON.stringify(kernel)}`,
-    );
-  }
+  // trainEnsemble rejects a kernel name other than "f64x2" or "f32x4" with a named error
   return trainEnsemble(
     { epochs: config.epochs as number },
     points.map((p) => runOptions(p, config)),
-    { kernel },
+    { kernel: config.kernel as RankKLanes },
   ).map((r) => summarize(r, config));
 }
 

@@ -64,7 +64,7 @@ export class RankKKernel {
    */
   constructor(model: ResolvedModel, task: Task, layout: Layout, lanes: RankKLanes = "f64x2") {
     const mod = wasmModule(lanes);
-    if (mod === null || !rankKKernelAvailable(lanes)) {
+    if (mod === null || !rankKKernelAvailable(lanes)) { // (null narrows the type of mod)
       throw new RangeError(`the fused rank-K kernel (${lanes}) needs WebAssembly SIMD`);
     }
     if (model.kind !== "rankK" || task.batch !== 1) {

@@ -36,7 +36,7 @@
  * Exports: `train(n)` runs up to n epochs and returns how many it completed — it stops *before*
  * the SGD step of an epoch whose loss or gradient norm is NaN/±Inf in an active lane (that epoch
  * is left to the caller, `trainEnsemble`, which ends that lane's run as diverged). For tests: `tanh(p, n)`
- * (the vector tanh in place on n pairs at byte address p) and the three products `gemv`, `gemvr`,
+ * (the vector tanh in place on n v128s at byte address p) and the three products `gemv`, `gemvr`,
  * `atbt` (signatures at their generators below).
  *
  * @module
