@@ -14,10 +14,12 @@ import {
   collapseMeasure,
   compareAging,
   compareCurves,
+  compareDepths,
   exactState,
   extrapolateWc,
   fitCriticalWidth,
   fitPowerLaw,
+  formatWcBounds,
   fullConfig,
   type GlassyParams,
   GlassyTrainer,
@@ -614,6 +616,59 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
   const ref = referenceWc(analyseLadder(ladder, 2, [0.1, 0.12, 0.001], 1));
   assert.equal(ref?.wc, 3);
   assert.match(ref!.source, /^w_c\(ε = 0\.1\) in \(2, 4\) by the widths .*midpoint 3 \(d = 2\)$/);
+});
+
+Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increases / undetermined", () => {
+  // L(τ) = L∞ + 0.5/τ with L∞(w) = 0.04·max(0, c − w), τ from 1 to 100: at ε = 0.1 a width
+  // reaches ε by τ = 100 iff L∞ ≤ 0.095, and is below w_c(ε) iff L∞ > 0.1
+  const tau = Array.from({ length: 80 }, (_, k) => 10 ** (k / 39.5));
+  const run = (depth: number, w: number, c: number): LearningCurve => ({
+    config: { depth, width: w } as LearningCurve["config"],
+    steps: tau.length,
+    done: tau.length,
+    step: tau.map((_, k) => k),
+    tau,
+    train: tau.map((t) => 0.04 * Math.max(0, c - w) + 0.5 / t),
+    test: tau.map(() => 1),
+  });
+  const ladder = (depth: number, widths: number[], c: number) =>
+    widths.map((w) => run(depth, w, c));
+  const analyse = (runs: LearningCurve[]) =>
+    compareDepths(
+      [...new Set(runs.map((r) => r.config.depth))].map((d) => analyseLadder(runs, d, [0.1], 1)),
+    );
+  // d = 1: c = 12 → below {4, 8}, reached {12, 16}; d = 2: c = 6 → below {2}, reached {4, 8, ...}
+  const dec = analyse([...ladder(2, [2, 4, 8, 16], 6), ...ladder(1, [4, 8, 12, 16], 12)]);
+  assert.deepEqual(dec, [{
+    eps: 0.1,
+    bounds: [{ depth: 1, lower: 8, upper: 12 }, { depth: 2, lower: 2, upper: 4 }],
+    verdict: "decreases",
+  }]);
+  assert.deepEqual(dec[0].bounds.map(formatWcBounds), ["8 < w_c < 12", "2 < w_c < 4"]);
+  // the mirror image increases
+  const inc = analyse([...ladder(1, [2, 4, 8, 16], 6), ...ladder(2, [4, 8, 12, 16], 12)]);
+  assert.equal(inc[0].verdict, "increases");
+  // a ladder whose every width reached ε has no lower bound: overlapping bounds do not decide
+  const open = analyse([...ladder(1, [8, 12, 16], 2), ...ladder(2, [2, 4, 8, 16], 6)]);
+  assert.deepEqual(open[0].bounds, [{ depth: 1, lower: null, upper: 8 }, {
+    depth: 2,
+    lower: 2,
+    upper: 4,
+  }]);
+  assert.equal(open[0].verdict, "undetermined");
+  assert.equal(formatWcBounds(open[0].bounds[0]), "w_c < 8");
+  // …even where a 1/τ_L line would put w_c of d = 1 far below: only the bounds count
+  assert.equal(analyse(ladder(2, [2, 4, 8, 16], 6))[0].verdict, "undetermined");
+  assert.equal(formatWcBounds({ depth: 3, lower: 10, upper: null }), "w_c > 10");
+  assert.equal(formatWcBounds({ depth: 3, lower: null, upper: null }), "no bound");
+  assert.throws(
+    () =>
+      compareDepths([
+        analyseLadder(ladder(1, [4], 6), 1, [0.1], 1),
+        analyseLadder(ladder(2, [4], 6), 2, [0.2], 1),
+      ]),
+    /thresholds differ/,
+  );
 });
 
 Deno.test("power-law fit recovers L∞, A, α", () => {

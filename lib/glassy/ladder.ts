@@ -176,6 +176,80 @@ export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
   };
 }
 
+/** What one depth's ladder says about w_c(ε) at one threshold ({@linkcode compareDepths}). */
+export interface WcBounds {
+  depth: number;
+  /** The widest width below w_c(ε) (Eq. (5.2.5)); null when none is. */
+  lower: number | null;
+  /** The narrowest width that reached ε; null when none did. */
+  upper: number | null;
+}
+
+/** w_c(ε) against depth at one threshold ({@linkcode compareDepths}). */
+export interface DepthComparison {
+  eps: number;
+  /** Bounds of every depth, shallowest first. */
+  bounds: WcBounds[];
+  /** Eq. (5.2.6): the bounds separate in one direction, or they do not decide. */
+  verdict: "decreases" | "increases" | "undetermined";
+}
+
+/**
+ * Does w_c(ε) decrease with depth? (docs/glassy-dynamics.md Eq. (5.2.6)): per threshold, each
+ * depth's ladder bounds w_c(ε) from above by its narrowest width that reached ε and from below by
+ * its widest width below (Eq. (5.2.5)); a ladder whose widths contradict each other (a width below
+ * at least as wide as one that reached ε) gives no bound. w_c decreases when every deeper
+ * ladder's upper bound is at most the shallower one's lower bound, increases in the mirror case,
+ * and is undetermined otherwise (fewer than two depths, a missing bound, overlapping bounds). The
+ * analyses must share their thresholds.
+ *
+ * @throws {RangeError} if the analyses' thresholds differ.
+ */
+export function compareDepths(analyses: LadderAnalysis[]): DepthComparison[] {
+  const sorted = analyses.slice().sort((a, b) => a.depth - b.depth);
+  const eps = sorted[0]?.eps ?? [];
+  for (const a of sorted) {
+    if (a.eps.length !== eps.length || a.eps.some((e, k) => e !== eps[k])) {
+      throw new RangeError(
+        `compareDepths: thresholds differ (d = ${a.depth}: ${a.eps.join(", ")}; ` +
+          `d = ${sorted[0].depth}: ${eps.join(", ")})`,
+      );
+    }
+  }
+  const brackets = sorted.map((a) => bracketWc(a));
+  return eps.map((e, k) => {
+    const bounds = sorted.map((a, i): WcBounds => {
+      const b = brackets[i][k];
+      const upper = b.reached.length ? Math.min(...b.reached) : null;
+      const lower = b.below.length ? Math.max(...b.below) : null;
+      return lower !== null && upper !== null && lower >= upper
+        ? { depth: a.depth, lower: null, upper: null }
+        : { depth: a.depth, lower, upper };
+    });
+    const pairs = bounds.slice(1).map((t, i) => [bounds[i], t] as const);
+    const below = (x: number | null, y: number | null) => x !== null && y !== null && x <= y;
+    const verdict = pairs.length === 0
+      ? "undetermined"
+      : pairs.every(([s, t]) => below(t.upper, s.lower))
+      ? "decreases"
+      : pairs.every(([s, t]) => below(s.upper, t.lower))
+      ? "increases"
+      : "undetermined";
+    return { eps: e, bounds, verdict };
+  });
+}
+
+/**
+ * How {@linkcode WcBounds} read (docs/glassy-dynamics.md Eq. (5.2.6)): "10 < w_c < 40", "w_c < 40",
+ * "w_c > 10", "no bound".
+ */
+export function formatWcBounds(b: WcBounds): string {
+  if (b.lower !== null && b.upper !== null) return `${b.lower} < w_c < ${b.upper}`;
+  if (b.upper !== null) return `w_c < ${b.upper}`;
+  if (b.lower !== null) return `w_c > ${b.lower}`;
+  return "no bound";
+}
+
 /** Phase of a width relative to the critical width (Eq. (5.2.4)). */
 export type WidthPhase = "under-parametrised" | "near-critical" | "over-parametrised";
 

@@ -7,7 +7,7 @@
 
 import { colors, type Figure, figure, line, markers, type Trace } from "../plot/mod.ts";
 import type { AgingResult, LearningCurve } from "./experiments.ts";
-import type { LadderAnalysis } from "./ladder.ts";
+import { compareDepths, type LadderAnalysis } from "./ladder.ts";
 import type { PowerLawFit } from "./analysis.ts";
 
 const logAxis = (title: string) => ({ title: { text: title }, type: "log" });
@@ -138,7 +138,10 @@ export function wcVsEpsFigure(analyses: LadderAnalysis[], title?: string): Figur
   });
 }
 
-/** F3b: w_c vs depth d — the extrapolated w_c(0) and w_c at each ε. */
+/**
+ * F3b: w_c vs depth d — the 1/τ_L zero crossings w_c(ε) (Eq. (5.2.2)), their extrapolation
+ * w_c(0), and the bounds each ladder sets on w_c at the smallest ε (Eq. (5.2.6)).
+ */
 export function wcVsDepthFigure(analyses: LadderAnalysis[], title?: string): Figure {
   const sorted = analyses.slice().sort((a, b) => a.depth - b.depth);
   const eps = sorted[0]?.eps ?? [];
@@ -159,6 +162,25 @@ export function wcVsDepthFigure(analyses: LadderAnalysis[], title?: string): Fig
     width: 3,
     extra: { mode: "lines+markers" },
   }));
+  // the ladders' own evidence at the smallest ε (Eq. (5.2.6)): w_c lies on each depth's segment,
+  // from its widest width below (0 if none) to its narrowest width that reached ε (its widest
+  // width if none)
+  const cmp = sorted.length
+    ? compareDepths(sorted).reduce((m, c) => (c.eps < m.eps ? c : m))
+    : null;
+  if (cmp) {
+    const xs: number[] = [], ys: number[] = [];
+    cmp.bounds.forEach((b, i) => {
+      if (b.lower === null && b.upper === null) return;
+      xs.push(b.depth, b.depth, NaN);
+      ys.push(b.lower ?? 0, b.upper ?? Math.max(...sorted[i].widths), NaN);
+    });
+    traces.push(line(xs, ys, {
+      name: `ladder bounds on w_c(ε = ${cmp.eps}) (Eq. 5.2.6: ${cmp.verdict})`,
+      color: "#1f77b4",
+      width: 8,
+    }));
+  }
   return figure(traces, {
     title: { text: title ?? "Critical width vs depth" },
     xaxis: { ...linAxis("depth d"), dtick: 1 },
