@@ -657,8 +657,12 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   }]);
   assert.equal(open[0].verdict, "undetermined");
   assert.equal(formatWcBounds(open[0].bounds[0]), "w_c < 8");
-  // …even where a 1/τ_L line would put w_c of d = 1 far below: only the bounds count
+  // one depth alone decides nothing
   assert.equal(analyse(ladder(2, [2, 4, 8, 16], 6))[0].verdict, "undetermined");
+  // a ladder that contradicts itself (w = 8 stuck above ε, w = 4 reached it) gives no bound
+  const torn = analyse([run(1, 4, 4), run(1, 8, 12), ...ladder(2, [2, 4, 8, 16], 6)]);
+  assert.deepEqual(torn[0].bounds[0], { depth: 1, lower: null, upper: null });
+  assert.equal(torn[0].verdict, "undetermined");
   assert.equal(formatWcBounds({ depth: 3, lower: 10, upper: null }), "w_c > 10");
   assert.equal(formatWcBounds({ depth: 3, lower: null, upper: null }), "no bound");
   assert.throws(
