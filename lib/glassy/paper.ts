@@ -64,7 +64,9 @@ export interface GlassyLearningConfig extends Record<string, unknown> {
  * 1/τ_L ∝ w down to w = 30 at every reachable ε, so the narrow widths 20, 10, 15, 5 come before
  * the wide ones; then w = 10 levelled off while 20 did not, so 12 and 17 fill the gap), then d = 1, 3, 4 (w_c vs
  * depth; every d = 1 width from 40 up reached the thresholds, so 20, 10, 30 follow to bound w_c from
- * below, Eq. (5.2.6)), and last the d = 2 widths 60, 80, 120 (the eleven above already bracket w_c and give the
+ * below, Eq. (5.2.6); these reached them too, and the first d = 3 widths 20–50 as well, so d = 1, w =
+ * 5, 7 and d = 3, w = 10, 15 come next: without a width that levels off, a depth has no lower bound
+ * on w_c and the comparison of depths stays undetermined), and last the d = 2 widths 60, 80, 120 (the eleven above already bracket w_c and give the
  * 1/τ_L fits at every ε); 100 000 steps per run (τ ≈ 40.5). The eleven d = 2 runs relax the
  * test states every step as the authors do; the entries after them evaluate the test loss exactly
  * at records [ours] (Eq. (4.7.1), docs/glassy-dynamics.md §4.7: same training, cheaper steps). The
@@ -90,6 +92,8 @@ export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {
         { depth: 2, widths: [70, 40, 100, 30, 50, 20, 10, 15, 5, 12, 17] },
         { depth: 1, widths: [40, 60, 80, 100, 120, 160], testStates: "exact" },
         { depth: 1, widths: [20, 10, 30], testStates: "exact" },
+        { depth: 1, widths: [5, 7], testStates: "exact" },
+        { depth: 3, widths: [10, 15], testStates: "exact" },
         { depth: 3, widths: [20, 30, 40, 50, 60, 80], testStates: "exact" },
         { depth: 4, widths: [20, 30, 40, 50, 60, 80], testStates: "exact" },
         { depth: 2, widths: [60, 80, 120], testStates: "exact" },
