@@ -15,7 +15,7 @@ import { jsbPath, sweepCli } from "./helpers.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const jsb = jsbPath();
 
-Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 3 aging widths", () => {
+Deno.test("glassy sweeps: registered; paper grids of 41 (d, w) runs and 3 aging widths", () => {
   assert.equal(
     SWEEPS["glassy-learning"],
     new URL("../lib/glassy/learning_sweep.ts", import.meta.url).href,
@@ -25,7 +25,7 @@ Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 3 aging 
     new URL("../lib/glassy/aging_sweep.ts", import.meta.url).href,
   );
   const pts = learning.points("paper");
-  assert.equal(pts.length, 39);
+  assert.equal(pts.length, 41);
   assert.deepEqual(pts[0], { depth: 2, width: 70, seed: 42 }, "the reference default runs first");
   assert.equal(glassyLearningConfig("paper").train.eta0, 0.0004);
   // the eleven d = 2 runs relax the test states as the authors do (their keys, hence their
