@@ -601,6 +601,8 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
     below: [2],
     undecided: [],
     brackets: true,
+    lower: 2,
+    upper: 4,
     interval: [2, 4],
   });
   // at ε = 0.001 nobody gets there in τ ≤ 100: the wide nets (L∞ = 0) are undecided, not below
@@ -610,6 +612,8 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
     below: [2, 4],
     undecided: [8, 16],
     brackets: false,
+    lower: 4,
+    upper: null,
     interval: null,
   });
   // the bracket is the critical width's evidence (Eq. 5.2.3): the midpoint at the smallest ε with one

@@ -89,9 +89,13 @@ export interface WcBracket {
   /** Some width is below and some reached ε: the ladder brackets w_c(ε). */
   brackets: boolean;
   /**
-   * Where w_c(ε) lies by the bracket, (widest width below, narrowest width that reached), when
-   * every width below is narrower than every width that reached; else null.
+   * Lower bound on w_c(ε): the widest width below; null when no width is below, or when the
+   * ladder contradicts itself (a width below at least as wide as one that reached ε).
    */
+  lower: number | null;
+  /** Upper bound on w_c(ε): the narrowest width that reached ε; null as for `lower`. */
+  upper: number | null;
+  /** Where w_c(ε) lies by the bracket, [lower, upper], when both bounds exist; else null. */
   interval: [number, number] | null;
 }
 
@@ -99,30 +103,33 @@ export interface WcBracket {
  * Does the ladder bracket w_c(ε)? (docs/glassy-dynamics.md Eq. (5.2.5)): for every threshold,
  * a width is above w_c(ε) when its run reached ε, below when it did not and its power-law
  * asymptote L∞ lies above ε (it would never reach ε), and undecided when it did not reach ε but
- * its L∞ does not exclude it (a longer run could). When the widths below are all narrower than
- * those that reached ε, w_c(ε) lies in the interval between them.
+ * its L∞ does not exclude it (a longer run could). The widest width below bounds w_c(ε) from
+ * below and the narrowest that reached ε from above (Eq. (5.2.6)); when the two contradict each
+ * other (the width below is at least as wide) the ladder gives no bound. With both bounds, w_c(ε)
+ * lies in the interval between them.
  */
 export function bracketWc(a: LadderAnalysis): WcBracket[] {
   return a.eps.map((eps, k) => {
-    const b: WcBracket = {
-      eps,
-      reached: [],
-      below: [],
-      undecided: [],
-      brackets: false,
-      interval: null,
-    };
+    const reached: number[] = [], below: number[] = [], undecided: number[] = [];
     a.widths.forEach((w, i) => {
-      if (a.tauL[k][i] !== null) b.reached.push(w);
-      else if ((a.powerLaws[i]?.Linf ?? -Infinity) > eps) b.below.push(w);
-      else b.undecided.push(w);
+      if (a.tauL[k][i] !== null) reached.push(w);
+      else if ((a.powerLaws[i]?.Linf ?? -Infinity) > eps) below.push(w);
+      else undecided.push(w);
     });
-    b.brackets = b.reached.length > 0 && b.below.length > 0;
-    if (b.brackets) {
-      const lo = Math.max(...b.below), hi = Math.min(...b.reached);
-      if (lo < hi) b.interval = [lo, hi];
-    }
-    return b;
+    const lo = below.length ? Math.max(...below) : null;
+    const hi = reached.length ? Math.min(...reached) : null;
+    const consistent = lo === null || hi === null || lo < hi;
+    const lower = consistent ? lo : null, upper = consistent ? hi : null;
+    return {
+      eps,
+      reached,
+      below,
+      undecided,
+      brackets: reached.length > 0 && below.length > 0,
+      lower,
+      upper,
+      interval: lower !== null && upper !== null ? [lower, upper] : null,
+    };
   });
 }
 
@@ -176,13 +183,12 @@ export function referenceWc(a: LadderAnalysis): ReferenceWc | null {
   };
 }
 
-/** What one depth's ladder says about w_c(ε) at one threshold ({@linkcode compareDepths}). */
-export interface WcBounds {
+/**
+ * What one depth's ladder says about w_c(ε) at one threshold ({@linkcode compareDepths}): the
+ * bounds of its {@linkcode WcBracket}.
+ */
+export interface WcBounds extends Pick<WcBracket, "lower" | "upper"> {
   depth: number;
-  /** The widest width below w_c(ε) (Eq. (5.2.5)); null when none is. */
-  lower: number | null;
-  /** The narrowest width that reached ε; null when none did. */
-  upper: number | null;
 }
 
 /** w_c(ε) against depth at one threshold ({@linkcode compareDepths}). */
@@ -218,14 +224,11 @@ export function compareDepths(analyses: LadderAnalysis[]): DepthComparison[] {
   }
   const brackets = sorted.map((a) => bracketWc(a));
   return eps.map((e, k) => {
-    const bounds = sorted.map((a, i): WcBounds => {
-      const b = brackets[i][k];
-      const upper = b.reached.length ? Math.min(...b.reached) : null;
-      const lower = b.below.length ? Math.max(...b.below) : null;
-      return lower !== null && upper !== null && lower >= upper
-        ? { depth: a.depth, lower: null, upper: null }
-        : { depth: a.depth, lower, upper };
-    });
+    const bounds = sorted.map((a, i): WcBounds => ({
+      depth: a.depth,
+      lower: brackets[i][k].lower,
+      upper: brackets[i][k].upper,
+    }));
     const pairs = bounds.slice(1).map((t, i) => [bounds[i], t] as const);
     const below = (x: number | null, y: number | null) => x !== null && y !== null && x <= y;
     const verdict = pairs.length === 0
