@@ -647,6 +647,7 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
     eps: 0.1,
     bounds: [{ depth: 1, lower: 8, upper: 12 }, { depth: 2, lower: 2, upper: 4 }],
     verdict: "decreases",
+    overlapping: [],
   }]);
   assert.deepEqual(dec[0].bounds.map(formatWcBounds), ["8 < w_c < 12", "2 < w_c < 4"]);
   // the mirror image increases
@@ -661,6 +662,12 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   }]);
   assert.equal(open[0].verdict, "undetermined");
   assert.equal(formatWcBounds(open[0].bounds[0]), "w_c < 8");
+  assert.deepEqual(open[0].overlapping, [], "a missing bound is not an overlap");
+  // both depths bounded, 8 < w_c < 12 at each: the bounds overlap
+  const same = analyse([...ladder(1, [4, 8, 12, 16], 12), ...ladder(2, [4, 8, 12, 16], 13)]);
+  assert.deepEqual(same[0].bounds.map(formatWcBounds), ["8 < w_c < 12", "8 < w_c < 12"]);
+  assert.equal(same[0].verdict, "undetermined");
+  assert.deepEqual(same[0].overlapping, [[1, 2]]);
   // one depth alone decides nothing
   assert.equal(analyse(ladder(2, [2, 4, 8, 16], 6))[0].verdict, "undetermined");
   // a ladder that contradicts itself (w = 8 stuck above ε, w = 4 reached it) gives no bound

@@ -198,6 +198,8 @@ export interface DepthComparison {
   bounds: WcBounds[];
   /** Eq. (5.2.6): the bounds separate in one direction, or they do not decide. */
   verdict: "decreases" | "increases" | "undetermined";
+  /** Consecutive depths [d, d′] whose four bounds all exist and do not separate either way. */
+  overlapping: [number, number][];
 }
 
 /**
@@ -238,7 +240,11 @@ export function compareDepths(analyses: LadderAnalysis[]): DepthComparison[] {
       : pairs.every(([s, t]) => below(s.upper, t.lower))
       ? "increases"
       : "undetermined";
-    return { eps: e, bounds, verdict };
+    const overlapping = pairs.filter(([s, t]) =>
+      [s.lower, s.upper, t.lower, t.upper].every((x) => x !== null) &&
+      !below(t.upper, s.lower) && !below(s.upper, t.lower)
+    ).map(([s, t]): [number, number] => [s.depth, t.depth]);
+    return { eps: e, bounds, verdict, overlapping };
   });
 }
 
