@@ -37,6 +37,7 @@ import {
   parameterCount,
   pianoRoll,
   polarOrthogonal,
+  powerLawReach,
   prepareChoraleData,
   referenceWc,
   runAging,
@@ -598,6 +599,7 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
   assert.deepEqual(loose, {
     eps: 0.1,
     reached: [4, 8, 16],
+    forecast: [],
     below: [2],
     undecided: [],
     brackets: true,
@@ -609,6 +611,7 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
   assert.deepEqual(tight, {
     eps: 0.001,
     reached: [],
+    forecast: [],
     below: [2, 4],
     undecided: [8, 16],
     brackets: false,
@@ -616,6 +619,25 @@ Deno.test("does a ladder bracket w_c(ε)? reached / below (L∞ > ε) / undecide
     upper: null,
     interval: null,
   });
+  // forecast (Eq. 5.3.2): the fits of w = 8, 16 (L∞ = 0, A = 0.5, α = 1) reach ε = 0.001 at τ = 500,
+  // 5× their runs' τ — beyond a horizon of 4, within one of 6
+  const a = analyseLadder(ladder, 2, [0.001], 1);
+  assert.ok(a.tauEnd.every((t) => Math.abs(t - 100) < 1e-9), `${a.tauEnd}`);
+  assert.deepEqual(bracketWc(a, 4)[0], tight);
+  assert.deepEqual(bracketWc(a, 6)[0], {
+    eps: 0.001,
+    reached: [8, 16],
+    forecast: [8, 16],
+    below: [2, 4],
+    undecided: [],
+    brackets: true,
+    lower: 4,
+    upper: 8,
+    interval: [4, 8],
+  });
+  for (const h of [0.5, NaN, Infinity]) {
+    assert.throws(() => bracketWc(a, h), /horizon must be finite and >= 1/);
+  }
   // the bracket is the critical width's evidence (Eq. 5.2.3): the midpoint at the smallest ε with one
   const ref = referenceWc(analyseLadder(ladder, 2, [0.1, 0.12, 0.001], 1));
   assert.equal(ref?.wc, 3);
@@ -674,6 +696,17 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   const torn = analyse([run(1, 4, 4), run(1, 8, 12), ...ladder(2, [2, 4, 8, 16], 6)]);
   assert.deepEqual(torn[0].bounds[0], { depth: 1, lower: null, upper: null });
   assert.equal(torn[0].verdict, "undetermined");
+  // forecast (Eq. 5.3.2): L∞ = 0.098 at d = 1, w = 12 and d = 2, w = 8 — short of ε = 0.1 by τ = 100
+  // (undecided), reached at τ̂ = 0.5/0.002 = 250: runs 3× as long would separate the bounds
+  const near = [...ladder(1, [8, 12, 16, 20], 14.45), ...ladder(2, [4, 8, 16], 10.45)];
+  assert.deepEqual(analyse(near)[0].bounds.map(formatWcBounds), ["8 < w_c < 16", "4 < w_c < 16"]);
+  assert.deepEqual(analyse(near)[0].overlapping, [[1, 2]]);
+  const ladders = [1, 2].map((d) => analyseLadder(near, d, [0.1], 1));
+  assert.equal(compareDepths(ladders, 2)[0].verdict, "undetermined");
+  const far = compareDepths(ladders, 3)[0];
+  assert.deepEqual(far.bounds.map(formatWcBounds), ["8 < w_c < 12", "4 < w_c < 8"]);
+  assert.equal(far.verdict, "decreases");
+  assert.throws(() => compareDepths(ladders, 0.9), /horizon must be finite and >= 1/);
   assert.equal(formatWcBounds({ depth: 3, lower: 10, upper: null }), "w_c > 10");
   assert.equal(formatWcBounds({ depth: 3, lower: null, upper: null }), "no bound");
   assert.throws(
@@ -695,6 +728,24 @@ Deno.test("power-law fit recovers L∞, A, α", () => {
     assert.ok(Math.abs(f.Linf - Linf) < 1e-4, `Linf ${f.Linf}`);
     assert.ok(Math.abs(f.A - A) < 1e-3 * A);
   }
+});
+
+Deno.test("when a power law reaches ε (Eq. 5.3.2): τ̂ = (A/(ε − L∞))^(1/α)", () => {
+  const fit = { Linf: 0.1, A: 0.8, alpha: 0.5, rmsRel: 0, n: 10, tauMin: 1 };
+  const t = powerLawReach(fit, 0.3)!;
+  assert.ok(Math.abs(t - 16) < 1e-12, `${t}`);
+  assert.ok(Math.abs(fit.Linf + fit.A * t ** -fit.alpha - 0.3) < 1e-12);
+  // a fitted curve: the forecast lands where the sampled law itself reaches ε
+  const tau = Array.from({ length: 60 }, (_, k) => 10 ** (0.5 + k * 0.05));
+  const f = fitPowerLaw(tau, tau.map((x) => 0.05 + 0.8 * x ** -0.7));
+  const tHat = powerLawReach(f, 0.06)!;
+  const exact = (0.8 / 0.01) ** (1 / 0.7);
+  assert.ok(Math.abs(tHat / exact - 1) < 0.02, `${tHat} vs ${exact}`);
+  assert.equal(powerLawReach(fit, 0.1), null, "the asymptote itself is never reached");
+  assert.equal(powerLawReach(fit, 0.05), null);
+  assert.equal(powerLawReach({ ...fit, A: -0.1 }, 0.2), 0, "a law below ε from the start");
+  assert.equal(powerLawReach({ ...fit, A: 0 }, 0.05), null);
+  assert.throws(() => powerLawReach(fit, NaN), /ε must be finite/);
 });
 
 Deno.test("comparing two settings' curves (Eq. 5.4.1): common τ range, loss ratio, exponents", () => {

@@ -1,7 +1,8 @@
 /**
  * Analysis of glassy learning curves (docs/glassy-dynamics.md §5 and §6.6): learning times
  * τ_L(ε), the critical width w_c(ε) from 1/τ_L ∝ (w − w_c), its extrapolation to ε → 0, the
- * power-law fit L∞ + A·τ^(−α), and a quantitative collapse measure for aging curves.
+ * power-law fit L∞ + A·τ^(−α) and when it reaches a threshold, and a quantitative collapse
+ * measure for aging curves.
  *
  * @module
  */
@@ -214,6 +215,21 @@ export function fitPowerLaw(
     n,
     tauMin: Math.min(...xs),
   };
+}
+
+/**
+ * When the power law of a fit reaches ε (docs/glassy-dynamics.md Eq. (5.3.2)):
+ * τ̂(ε) = (A / (ε − L∞))^(1/α), the τ at which L∞ + A·τ^(−α) = ε — a forecast that extrapolates
+ * the fit beyond its run. Null when the law never gets there (L∞ ≥ ε, or A ≤ 0 with L∞ > ε); when
+ * A ≤ 0 and L∞ < ε the law is below ε from the start and τ̂ = 0.
+ *
+ * @throws {RangeError} if ε is not finite.
+ */
+export function powerLawReach(fit: PowerLawFit, eps: number): number | null {
+  if (!Number.isFinite(eps)) throw new RangeError(`powerLawReach: ε must be finite, got ${eps}`);
+  if (!(fit.Linf < eps)) return null;
+  if (!(fit.A > 0)) return 0;
+  return (fit.A / (eps - fit.Linf)) ** (1 / fit.alpha);
 }
 
 /** One curve y(x) for {@linkcode collapseMeasure}. */

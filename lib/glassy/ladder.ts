@@ -13,6 +13,7 @@ import {
   fitPowerLaw,
   learningTime,
   type PowerLawFit,
+  powerLawReach,
   type WcExtrapolation,
 } from "./analysis.ts";
 import type { LearningCurve } from "./experiments.ts";
@@ -30,6 +31,8 @@ export interface LadderAnalysis {
   extrapolation: WcExtrapolation | null;
   /** Power-law fit of each run's training loss over τ ≥ tauMin (null if it failed). */
   powerLaws: (PowerLawFit | null)[];
+  /** τ of each run's last record (how far it got). */
+  tauEnd: number[];
 }
 
 /**
@@ -74,17 +77,25 @@ export function analyseLadder(
       return null;
     }
   });
-  return { depth, widths, eps, tauL, fits, extrapolation, powerLaws };
+  const tauEnd = sel.map((r) => r.tau.at(-1) ?? 0);
+  return { depth, widths, eps, tauL, fits, extrapolation, powerLaws, tauEnd };
 }
 
 /** Where a ladder's widths stand relative to w_c(ε) at one threshold ({@linkcode bracketWc}). */
 export interface WcBracket {
   eps: number;
-  /** Widths whose run reached ε (above w_c(ε)). */
+  /** Widths whose run reached ε (above w_c(ε)), or would by the horizon's forecast. */
   reached: number[];
+  /**
+   * The widths of `reached` counted by forecast only: their run did not reach ε, but their
+   * power-law fit does by `horizon`× the run's τ (Eq. (5.3.2)). Empty at horizon 1.
+   */
+  forecast: number[];
   /** Widths that did not reach ε and whose fitted L∞ (Eq. (5.3.1)) is above ε (below w_c(ε)). */
   below: number[];
-  /** Widths that did not reach ε in their run although their L∞ is ≤ ε or was not fitted. */
+  /**
+   * Widths that did not reach ε (nor by forecast) although their L∞ is ≤ ε or was not fitted.
+   */
   undecided: number[];
   /** Some width is below and some reached ε: the ladder brackets w_c(ε). */
   brackets: boolean;
@@ -107,14 +118,29 @@ export interface WcBracket {
  * below and the narrowest that reached ε from above (Eq. (5.2.6)); when the two contradict each
  * other (the width below is at least as wide) the ladder gives no bound. With both bounds, w_c(ε)
  * lies in the interval between them.
+ *
+ * With `horizon` > 1 the bracket is a forecast of runs `horizon`× as long in τ: an undecided
+ * width counts as reached when its power-law fit reaches ε by `horizon`· its run's last τ
+ * (Eq. (5.3.2)) — an extrapolation of the fit, listed in `forecast`.
+ *
+ * @throws {RangeError} if `horizon` is not finite and ≥ 1.
  */
-export function bracketWc(a: LadderAnalysis): WcBracket[] {
+export function bracketWc(a: LadderAnalysis, horizon = 1): WcBracket[] {
+  if (!(Number.isFinite(horizon) && horizon >= 1)) {
+    throw new RangeError(`bracketWc: horizon must be finite and >= 1, got ${horizon}`);
+  }
   return a.eps.map((eps, k) => {
-    const reached: number[] = [], below: number[] = [], undecided: number[] = [];
+    const reached: number[] = [], forecast: number[] = [];
+    const below: number[] = [], undecided: number[] = [];
     a.widths.forEach((w, i) => {
+      const fit = a.powerLaws[i];
+      const reach = horizon > 1 && fit ? powerLawReach(fit, eps) : null;
       if (a.tauL[k][i] !== null) reached.push(w);
-      else if ((a.powerLaws[i]?.Linf ?? -Infinity) > eps) below.push(w);
-      else undecided.push(w);
+      else if ((fit?.Linf ?? -Infinity) > eps) below.push(w);
+      else if (reach !== null && reach <= horizon * a.tauEnd[i]) {
+        reached.push(w);
+        forecast.push(w);
+      } else undecided.push(w);
     });
     const lo = below.length ? Math.max(...below) : null;
     const hi = reached.length ? Math.min(...reached) : null;
@@ -123,6 +149,7 @@ export function bracketWc(a: LadderAnalysis): WcBracket[] {
     return {
       eps,
       reached,
+      forecast,
       below,
       undecided,
       brackets: reached.length > 0 && below.length > 0,
@@ -209,11 +236,12 @@ export interface DepthComparison {
  * at least as wide as one that reached ε) gives no bound. w_c decreases when every deeper
  * ladder's upper bound is at most the shallower one's lower bound, increases in the mirror case,
  * and is undetermined otherwise (fewer than two depths, a missing bound, overlapping bounds). The
- * analyses must share their thresholds.
+ * analyses must share their thresholds. With `horizon` > 1 the bounds are
+ * {@linkcode bracketWc}'s forecast for runs `horizon`× as long (Eq. (5.3.2)).
  *
- * @throws {RangeError} if the analyses' thresholds differ.
+ * @throws {RangeError} if the analyses' thresholds differ, or for a bad `horizon`.
  */
-export function compareDepths(analyses: LadderAnalysis[]): DepthComparison[] {
+export function compareDepths(analyses: LadderAnalysis[], horizon = 1): DepthComparison[] {
   const sorted = analyses.slice().sort((a, b) => a.depth - b.depth);
   const eps = sorted[0]?.eps ?? [];
   for (const a of sorted) {
@@ -224,7 +252,7 @@ export function compareDepths(analyses: LadderAnalysis[]): DepthComparison[] {
       );
     }
   }
-  const brackets = sorted.map((a) => bracketWc(a));
+  const brackets = sorted.map((a) => bracketWc(a, horizon));
   return eps.map((e, k) => {
     const bounds = sorted.map((a, i): WcBounds => ({
       depth: a.depth,
