@@ -19,6 +19,7 @@ import {
   extrapolateWc,
   fitCriticalWidth,
   fitPowerLaw,
+  formatDepthPairs,
   formatWcBounds,
   fullConfig,
   type GlassyParams,
@@ -668,13 +669,24 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   assert.deepEqual(dec, [{
     eps: 0.1,
     bounds: [{ depth: 1, lower: 8, upper: 12 }, { depth: 2, lower: 2, upper: 4 }],
+    pairs: [{ shallow: 1, deep: 2, relation: "decreases" }],
     verdict: "decreases",
-    overlapping: [],
   }]);
   assert.deepEqual(dec[0].bounds.map(formatWcBounds), ["8 < w_c < 12", "2 < w_c < 4"]);
   // the mirror image increases
   const inc = analyse([...ladder(1, [2, 4, 8, 16], 6), ...ladder(2, [4, 8, 12, 16], 12)]);
   assert.equal(inc[0].verdict, "increases");
+  assert.deepEqual(inc[0].pairs, [{ shallow: 1, deep: 2, relation: "increases" }]);
+  // three depths, the pairs disagreeing (down from 1 to 2, up from 2 to 3): no verdict, each pair said
+  const mixed = analyse([
+    ...ladder(1, [4, 8, 12, 16], 12),
+    ...ladder(2, [2, 4, 8, 16], 6),
+    ...ladder(3, [4, 8, 12, 16], 12),
+  ]);
+  assert.deepEqual(mixed[0].pairs.map((p) => p.relation), ["decreases", "increases"]);
+  assert.equal(mixed[0].verdict, "undetermined");
+  assert.equal(formatDepthPairs(mixed[0]), "d = 1 → 2 decreases, 2 → 3 increases");
+  assert.equal(formatDepthPairs(analyse(ladder(2, [2, 4], 6))[0]), "");
   // a ladder whose every width reached ε has no lower bound: overlapping bounds do not decide
   const open = analyse([...ladder(1, [8, 12, 16], 2), ...ladder(2, [2, 4, 8, 16], 6)]);
   assert.deepEqual(open[0].bounds, [{ depth: 1, lower: null, upper: 8 }, {
@@ -684,12 +696,12 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   }]);
   assert.equal(open[0].verdict, "undetermined");
   assert.equal(formatWcBounds(open[0].bounds[0]), "w_c < 8");
-  assert.deepEqual(open[0].overlapping, [], "a missing bound is not an overlap");
+  assert.deepEqual(open[0].pairs, [{ shallow: 1, deep: 2, relation: "unbounded" }]);
   // both depths bounded, 8 < w_c < 12 at each: the bounds overlap
   const same = analyse([...ladder(1, [4, 8, 12, 16], 12), ...ladder(2, [4, 8, 12, 16], 13)]);
   assert.deepEqual(same[0].bounds.map(formatWcBounds), ["8 < w_c < 12", "8 < w_c < 12"]);
   assert.equal(same[0].verdict, "undetermined");
-  assert.deepEqual(same[0].overlapping, [[1, 2]]);
+  assert.deepEqual(same[0].pairs, [{ shallow: 1, deep: 2, relation: "overlapping" }]);
   // one depth alone decides nothing
   assert.equal(analyse(ladder(2, [2, 4, 8, 16], 6))[0].verdict, "undetermined");
   // a ladder that contradicts itself (w = 8 stuck above ε, w = 4 reached it) gives no bound
@@ -700,7 +712,7 @@ Deno.test("w_c vs depth from the ladders' bounds (Eq. 5.2.6): decreases / increa
   // (undecided), reached at τ̂ = 0.5/0.002 = 250: runs 3× as long would separate the bounds
   const near = [...ladder(1, [8, 12, 16, 20], 14.45), ...ladder(2, [4, 8, 16], 10.45)];
   assert.deepEqual(analyse(near)[0].bounds.map(formatWcBounds), ["8 < w_c < 16", "4 < w_c < 16"]);
-  assert.deepEqual(analyse(near)[0].overlapping, [[1, 2]]);
+  assert.deepEqual(analyse(near)[0].pairs[0].relation, "overlapping");
   const ladders = [1, 2].map((d) => analyseLadder(near, d, [0.1], 1));
   assert.equal(compareDepths(ladders, 2)[0].verdict, "undetermined");
   const far = compareDepths(ladders, 3)[0];

@@ -218,15 +218,27 @@ export interface WcBounds extends Pick<WcBracket, "lower" | "upper"> {
   depth: number;
 }
 
+/**
+ * Two consecutive depths d < d′ compared at one threshold ({@linkcode compareDepths}, Eq.
+ * (5.2.6)): w_c(ε) `decreases` when w_hi(d′) ≤ w_lo(d), `increases` when w_hi(d) ≤ w_lo(d′);
+ * otherwise the bounds are `overlapping` when all four exist, and `unbounded` when one that a
+ * separation needs is missing.
+ */
+export interface DepthPair {
+  shallow: number;
+  deep: number;
+  relation: "decreases" | "increases" | "overlapping" | "unbounded";
+}
+
 /** w_c(ε) against depth at one threshold ({@linkcode compareDepths}). */
 export interface DepthComparison {
   eps: number;
   /** Bounds of every depth, shallowest first. */
   bounds: WcBounds[];
-  /** Eq. (5.2.6): the bounds separate in one direction, or they do not decide. */
+  /** Every consecutive pair of depths, shallowest first. */
+  pairs: DepthPair[];
+  /** Eq. (5.2.6): every pair separates in the same direction, or the bounds do not decide. */
   verdict: "decreases" | "increases" | "undetermined";
-  /** Consecutive depths [d, d′] whose four bounds all exist and do not separate either way. */
-  overlapping: [number, number][];
 }
 
 /**
@@ -259,20 +271,26 @@ export function compareDepths(analyses: LadderAnalysis[], horizon = 1): DepthCom
       lower: brackets[i][k].lower,
       upper: brackets[i][k].upper,
     }));
-    const pairs = bounds.slice(1).map((t, i) => [bounds[i], t] as const);
     const below = (x: number | null, y: number | null) => x !== null && y !== null && x <= y;
-    const verdict = pairs.length === 0
-      ? "undetermined"
-      : pairs.every(([s, t]) => below(t.upper, s.lower))
+    const pairs = bounds.slice(1).map((t, i): DepthPair => {
+      const s = bounds[i];
+      const relation = below(t.upper, s.lower)
+        ? "decreases"
+        : below(s.upper, t.lower)
+        ? "increases"
+        : [s.lower, s.upper, t.lower, t.upper].every((x) => x !== null)
+        ? "overlapping"
+        : "unbounded";
+      return { shallow: s.depth, deep: t.depth, relation };
+    });
+    const same = (r: DepthPair["relation"]) =>
+      pairs.length > 0 && pairs.every((p) => p.relation === r);
+    const verdict = same("decreases")
       ? "decreases"
-      : pairs.every(([s, t]) => below(s.upper, t.lower))
+      : same("increases")
       ? "increases"
       : "undetermined";
-    const overlapping = pairs.filter(([s, t]) =>
-      [s.lower, s.upper, t.lower, t.upper].every((x) => x !== null) &&
-      !below(t.upper, s.lower) && !below(s.upper, t.lower)
-    ).map(([s, t]): [number, number] => [s.depth, t.depth]);
-    return { eps: e, bounds, verdict, overlapping };
+    return { eps: e, bounds, pairs, verdict };
   });
 }
 
@@ -285,6 +303,15 @@ export function formatWcBounds(b: WcBounds): string {
   if (b.upper !== null) return `w_c < ${b.upper}`;
   if (b.lower !== null) return `w_c > ${b.lower}`;
   return "no bound";
+}
+
+/**
+ * How a comparison's {@linkcode DepthPair}s read (docs/glassy-dynamics.md Eq. (5.2.6)):
+ * "d = 1 → 2 decreases, 2 → 3 overlapping"; "" for a single depth.
+ */
+export function formatDepthPairs(c: DepthComparison): string {
+  return c.pairs.map((p, i) => `${i === 0 ? "d = " : ""}${p.shallow} → ${p.deep} ${p.relation}`)
+    .join(", ");
 }
 
 /** Phase of a width relative to the critical width (Eq. (5.2.4)). */
