@@ -20,7 +20,7 @@ Deno.test("SWEEPS: every registered module exports its sweep under its name; pap
     "fig7-lr": 2 * 20 * 20,
     "fig8b-confidence": 100,
     "fig8c-readout": 100,
-    "glassy-learning": 41,
+    "glassy-learning": 39,
     "glassy-aging": 3,
   };
   assert.deepEqual(Object.keys(SWEEPS).sort(), Object.keys(sizes).sort());

@@ -3,7 +3,8 @@
 // .progress.jsonl sidecars) — against the sweeps' current paper config (lib/glassy/paper.ts): no
 // record of another config, exact coverage, and values recomputed from scratch with the config's
 // engine: a randomly chosen one of the first three records of every learning run, and a randomly
-// chosen one of the first three Δ records of the first waiting time of the smallest aging width.
+// chosen one of the first three Δ records of the first waiting time of the smallest aging width;
+// a longer rerun of a width must repeat the first run's records exactly.
 import assert from "node:assert/strict";
 import { runAging, runLearningCurve } from "@lib/glassy/experiments.ts";
 import { sweep as learning } from "@lib/glassy/learning_sweep.ts";
@@ -49,7 +50,9 @@ Deno.test({
       for (const r of l.records) {
         const s = r.summary as { done: number; steps: number };
         assert.equal(s.done, s.steps, `${name} ${r.key}: a finished record is complete`);
-        if (Number.isFinite(steps)) assert.equal(s.steps, steps);
+        // a grid entry's own run length (a longer rerun), else the config's
+        const own = (r.point as { steps?: number }).steps;
+        if (Number.isFinite(steps)) assert.equal(s.steps, own ?? steps, `${name} ${r.key}: steps`);
       }
     }
     for (const r of learningRuns) {
@@ -63,6 +66,35 @@ Deno.test({
         assert.equal(c.steps[0], 1, "the first record is after one aging step");
         assert.ok(c.delta.every((v) => Number.isFinite(v)));
         assert.ok(c.sigma2.every((v) => v > 0));
+      }
+    }
+  },
+});
+
+// runs of the same (d, w, seed) with different run lengths: a longer rerun and the first run
+const reruns = learningRuns.flatMap((long) =>
+  learningRuns.filter((short) =>
+    short !== long && short.steps < long.steps && short.config.depth === long.config.depth &&
+    short.config.width === long.config.width && short.config.seed === long.config.seed
+  ).map((short) => [short, long] as const)
+);
+
+Deno.test({
+  name: "paper-scale glassy-learning: a longer rerun repeats its width's first run exactly",
+  ignore: reruns.length === 0,
+  fn: () => {
+    for (const [short, long] of reruns) {
+      const at = `d=${long.config.depth} w=${long.config.width}: ${long.done}/${long.steps} ` +
+        `steps vs ${short.done}/${short.steps}`;
+      const n = Math.min(short.step.length, long.step.length);
+      assert.ok(n > 1, `${at}: records in common`);
+      assert.deepEqual(long.step.slice(0, n), short.step.slice(0, n), at);
+      assert.deepEqual(long.tau.slice(0, n), short.tau.slice(0, n), `τ, ${at}`);
+      // the training trajectory is the same bit for bit; the test loss too when it is evaluated
+      // the same way (relaxed test states vs exact at records, Eq. (4.7.1))
+      assert.deepEqual(long.train.slice(0, n), short.train.slice(0, n), `train, ${at}`);
+      if (long.config.testStates === short.config.testStates) {
+        assert.deepEqual(long.test.slice(0, n), short.test.slice(0, n), `test, ${at}`);
       }
     }
   },

@@ -8,6 +8,7 @@ import { SWEEPS } from "../lib/experiments/mod.ts";
 import { sweep as learning } from "../lib/glassy/learning_sweep.ts";
 import { sweep as aging } from "../lib/glassy/aging_sweep.ts";
 import { glassyAgingConfig, glassyLearningConfig } from "../lib/glassy/paper.ts";
+import { furthestRuns } from "../lib/glassy/ladder.ts";
 import { progressFile, readProgress, readRecords, type RunContext } from "../lib/sweep/mod.ts";
 import type { RunProgress } from "../lib/sweep/checkpoint.ts";
 import { jsbPath, sweepCli } from "./helpers.ts";
@@ -15,7 +16,7 @@ import { jsbPath, sweepCli } from "./helpers.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const jsb = jsbPath();
 
-Deno.test("glassy sweeps: registered; paper grids of 41 (d, w) runs and 3 aging widths", () => {
+Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 3 aging widths", () => {
   assert.equal(
     SWEEPS["glassy-learning"],
     new URL("../lib/glassy/learning_sweep.ts", import.meta.url).href,
@@ -25,13 +26,20 @@ Deno.test("glassy sweeps: registered; paper grids of 41 (d, w) runs and 3 aging 
     new URL("../lib/glassy/aging_sweep.ts", import.meta.url).href,
   );
   const pts = learning.points("paper");
-  assert.equal(pts.length, 41);
+  assert.equal(pts.length, 39);
   assert.deepEqual(pts[0], { depth: 2, width: 70, seed: 42 }, "the reference default runs first");
   assert.equal(glassyLearningConfig("paper").train.eta0, 0.0004);
   // the eleven d = 2 runs relax the test states as the authors do (their keys, hence their
   // finished records, are unchanged); every later entry evaluates the test loss exactly
   assert.ok(pts.slice(0, 11).every((p) => p.depth === 2 && !("testStates" in p)));
   assert.ok(pts.slice(11).every((p) => p.testStates === "exact"), JSON.stringify(pts.slice(11)));
+  // the longer reruns (400 000 steps) come last, each of a width already in the grid
+  const long = pts.filter((p) => p.steps !== undefined);
+  assert.deepEqual(long, pts.slice(-3));
+  for (const p of long) {
+    assert.equal(p.steps, 400_000);
+    assert.ok(pts.some((q) => q.steps === undefined && q.depth === p.depth && q.width === p.width));
+  }
   assert.deepEqual(aging.points("paper").map((p) => p.width), [10, 30, 70]);
   assert.equal(glassyAgingConfig("paper").engine, "simd", "the engine is part of the config hash");
 });
@@ -51,6 +59,28 @@ Deno.test({
     const lag = exact.test.map((v, k) => Math.abs(v - relaxed.test[k]));
     assert.ok(lag.slice(1).some((x) => x > 0), "the two test losses are computed differently");
     assert.ok(Math.max(...lag) < 1e-2, `max |exact − relaxed| = ${Math.max(...lag)}`);
+  },
+});
+
+Deno.test({
+  name: "glassy-learning: a point with its own steps runs that long, continuing the shorter run",
+  ignore: jsb === null,
+  fn: async () => {
+    const config = { ...glassyLearningConfig("quick"), steps: 200 };
+    const point = { depth: 1, width: 8, seed: 42, testStates: "exact" as const };
+    const short = await learning.run(point, config);
+    const long = await learning.run({ ...point, steps: 500 }, config);
+    assert.equal(short.steps, 200);
+    assert.equal(long.steps, 500);
+    assert.equal(long.done, 500);
+    assert.ok(!("steps" in long.config), "the run length is not a training setting");
+    const n = short.step.length;
+    assert.ok(long.step.length > n);
+    assert.deepEqual(long.step.slice(0, n), short.step);
+    assert.deepEqual(long.train.slice(0, n), short.train, "the same trajectory, continued");
+    assert.deepEqual(long.test.slice(0, n), short.test);
+    // and the analysis keeps the longer run of the width
+    assert.deepEqual(furthestRuns([short, long]), [long]);
   },
 });
 

@@ -22,6 +22,7 @@ import {
   formatDepthPairs,
   formatWcBounds,
   fullConfig,
+  furthestRuns,
   type GlassyParams,
   GlassyTrainer,
   haarOrthogonal,
@@ -740,6 +741,33 @@ Deno.test("power-law fit recovers L∞, A, α", () => {
     assert.ok(Math.abs(f.Linf - Linf) < 1e-4, `Linf ${f.Linf}`);
     assert.ok(Math.abs(f.A - A) < 1e-3 * A);
   }
+});
+
+Deno.test("furthestRuns: one run per (d, w, seed), the furthest; in-progress runs only as extensions", () => {
+  const run = (depth: number, width: number, done: number, steps: number, seed = 42) =>
+    ({
+      config: { depth, width, seed } as LearningCurve["config"],
+      steps,
+      done,
+      step: [],
+      tau: [],
+      train: [],
+      test: [],
+    }) as LearningCurve;
+  const a = run(2, 10, 100, 100),
+    longDone = run(2, 10, 400, 400),
+    longRunning = run(2, 10, 250, 400);
+  const b = run(2, 20, 100, 100), fresh = run(2, 30, 50, 100), other = run(2, 10, 100, 100, 7);
+  const early = run(2, 20, 60, 400); // a longer rerun not yet past the finished run
+  assert.deepEqual(furthestRuns([a, b, fresh, other]), [a, b, other], "a run in progress alone");
+  assert.deepEqual(furthestRuns([a, longRunning, b, early]), [longRunning, b]);
+  assert.deepEqual(furthestRuns([longDone, a, longRunning]), [longDone]);
+  // the ladder analysis sees one run per width
+  const withCurve = (r: LearningCurve) => ({ ...r, tau: [1, 2, 3], train: [1, 0.5, 0.3] });
+  assert.deepEqual(
+    analyseLadder([a, longDone, b].map(withCurve), 2, [0.4], 1).widths,
+    [10, 20],
+  );
 });
 
 Deno.test("when a power law reaches ε (Eq. 5.3.2): τ̂ = (A/(ε − L∞))^(1/α)", () => {

@@ -36,10 +36,28 @@ export interface LadderAnalysis {
 }
 
 /**
+ * One run per (d, w, seed): where a grid holds a longer rerun of a width (docs/glassy-dynamics.md
+ * §5.2; the same trajectory continued), the run that got furthest (most steps done). A run still
+ * in progress counts only where it extends a finished run of its (d, w, seed) — a run in progress
+ * at a new width is too short to judge (it would look stuck) and is left out. Order: as given.
+ */
+export function furthestRuns(runs: LearningCurve[]): LearningCurve[] {
+  const key = (r: LearningCurve) => `${r.config.depth} ${r.config.width} ${r.config.seed}`;
+  const best = new Map<string, LearningCurve>();
+  for (const r of runs) {
+    const b = best.get(key(r));
+    if (b === undefined || r.done > b.done) best.set(key(r), r);
+  }
+  const finished = new Set(runs.filter((r) => r.done >= r.steps).map(key));
+  return runs.filter((r) => best.get(key(r)) === r && finished.has(key(r)));
+}
+
+/**
  * Analyses the runs of one depth: τ_L(ε) (first τ with training loss ≤ ε), w_c(ε) from 1/τ_L
  * linear in w (optionally only the `nearest` smallest widths that reached ε), w_c(ε → 0) from a
  * straight line through at least `minFits` (default 3) of the w_c(ε), and L∞ + A τ^(−α) fits over
- * τ ≥ tauMin.
+ * τ ≥ tauMin. Of several runs of one width it uses the one that got furthest
+ * ({@linkcode furthestRuns}); runs in progress only where they extend a finished one.
  */
 export function analyseLadder(
   runs: LearningCurve[],
@@ -49,7 +67,7 @@ export function analyseLadder(
   nearest?: number,
   minFits = 3,
 ): LadderAnalysis {
-  const sel = runs.filter((r) => r.config.depth === depth).sort((a, b) =>
+  const sel = furthestRuns(runs).filter((r) => r.config.depth === depth).sort((a, b) =>
     a.config.width - b.config.width
   );
   const widths = sel.map((r) => r.config.width);

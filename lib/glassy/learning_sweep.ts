@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { SweepDefinition } from "../sweep/mod.ts";
+import { SweepConfigError, type SweepDefinition } from "../sweep/mod.ts";
 import { contextCheckpoints, type LearningCurve, runLearningCurve } from "./experiments.ts";
 import { type GlassyLearningConfig, glassyLearningConfig, sweepData } from "./paper.ts";
 
@@ -21,6 +21,8 @@ export interface GlassyLearningPoint extends Record<string, unknown> {
   seed: number;
   /** Present for grid entries that evaluate the test loss exactly at records (Eq. (4.7.1)). */
   testStates?: "exact";
+  /** Present for grid entries that run longer than the config's `steps` (a longer rerun). */
+  steps?: number;
 }
 
 /** The learning-time grid over (d, w). */
@@ -29,28 +31,37 @@ export const sweep: SweepDefinition<GlassyLearningPoint, LearningCurve> = {
   description: "glassy F1–F3: learning curves of deep tanh RNNs on the JSB chorales over (d, w)",
   points(scale) {
     const c = glassyLearningConfig(scale);
-    return c.grid.flatMap((g) =>
-      g.widths.flatMap((width) =>
+    return c.grid.flatMap((g) => {
+      if (g.steps !== undefined && !(Number.isInteger(g.steps) && g.steps >= 1)) {
+        throw new SweepConfigError(
+          `glassy-learning grid entry d = ${g.depth}, w = ${g.widths.join(", ")}: steps must be ` +
+            `an integer >= 1, got ${g.steps}`,
+        );
+      }
+      return g.widths.flatMap((width) =>
         c.seeds.map((seed) => ({
           depth: g.depth,
           width,
           seed,
           ...(g.testStates ? { testStates: g.testStates } : {}),
+          ...(g.steps !== undefined ? { steps: g.steps } : {}),
         }))
-      )
-    );
+      );
+    });
   },
   // the simd engine runs each step on two threads
   threadsPerRun: 2,
   config: (scale) => glassyLearningConfig(scale),
   // widths can be added to the ladder without making the finished runs stale
   gridKeys: ["grid", "seeds"],
-  // the grid entries after the first d = 2 ladder evaluate the test loss exactly at records
-  optionalParams: { testStates: "string" },
+  // the grid entries after the first d = 2 ladder evaluate the test loss exactly at records, and
+  // the longer reruns carry their own run length
+  optionalParams: { testStates: "string", steps: "number" },
   async run(point, config, context) {
     const c = config as GlassyLearningConfig;
     const data = await sweepData(c.data);
-    return await runLearningCurve(data, { ...c.train, ...point }, c.steps, {
+    const { steps, ...train } = point;
+    return await runLearningCurve(data, { ...c.train, ...train }, steps ?? c.steps, {
       engine: c.engine,
       checkpoint: context && contextCheckpoints(context, `d${point.depth} w${point.width}`),
     });

@@ -50,9 +50,12 @@ export interface GlassyLearningConfig extends Record<string, unknown> {
    * training trajectory is the same bit for bit, the step is ≈ 1.3× cheaper, and the recorded
    * test loss differs from the authors' relaxed one by the relaxation's lag (`deno task
    * glassy:lag` measures it at the paper's settings). Its points carry the field, so entries
-   * without it keep their keys and finished records.
+   * without it keep their keys and finished records. An entry with `steps` runs that many steps
+   * instead of the config's (a longer rerun of widths already in the grid: the same trajectory,
+   * continued; its points carry the field, and the analysis uses the run of each (d, w) that got
+   * furthest).
    */
-  grid: { depth: number; widths: number[]; testStates?: "exact" }[];
+  grid: { depth: number; widths: number[]; testStates?: "exact"; steps?: number }[];
   /** Seeds of the initialisation and minibatch stream (the reference's: 42). */
   seeds: number[];
   engine: EngineName;
@@ -68,8 +71,14 @@ export interface GlassyLearningConfig extends Record<string, unknown> {
  * widths 20–50, so d = 1, w = 5, 7 and d = 3, w = 10, 15 came next — without a width that levels
  * off a depth has no lower bound on w_c, and the comparison of depths stays undetermined — and for
  * the same reason d = 4 starts with its narrow widths 20, 10, 15, before the wide d = 3 and d = 4
- * runs. Last the d = 2 widths 60, 80, 120 (the eleven above already bracket w_c and give the 1/τ_L
- * fits at every ε). 100 000 steps per run (τ ≈ 40.5). The eleven d = 2 runs relax the test states
+ * runs; d = 4 stops at w = 50 (every d = 4 width from 30 reached every ε: wider ones would add
+ * points to the 1/τ_L lines, not bounds on w_c). With these 36 runs the depth comparison (Eq.
+ * (5.2.6)) was undetermined at every ε, and the power-law fits' forecast (Eq. (5.3.2)) named the
+ * undecided widths whose longer runs would separate a pair of depths: d = 1, w = 10 (reaching
+ * ε = 0.225 by ≈ 2.7× its run: w_c(1) ≤ 10 < w_c(2)), d = 2, w = 15 and d = 4, w = 15 (ε = 0.22,
+ * ≈ 3.2× and 2.6×: against d = 3's lower bound 15) — so these three are rerun 4× as long (400 000
+ * steps) instead of the wide d = 2 and d = 4 widths first planned (60, 80, 120 and 60, 80).
+ * 100 000 steps per run otherwise (τ ≈ 40.5). The eleven d = 2 runs relax the test states
  * every step as the authors do; the entries after them evaluate the test loss exactly at records
  * [ours] (Eq. (4.7.1), docs/glassy-dynamics.md §4.7: same training, cheaper steps). The grid and
  * seeds are the sweep's gridKeys: widths can be added and reordered without making finished runs
@@ -99,8 +108,10 @@ export function glassyLearningConfig(scale: Scale): GlassyLearningConfig {
         { depth: 3, widths: [20, 30, 40, 50], testStates: "exact" },
         { depth: 4, widths: [20, 10, 15], testStates: "exact" },
         { depth: 3, widths: [60, 80], testStates: "exact" },
-        { depth: 4, widths: [30, 40, 50, 60, 80], testStates: "exact" },
-        { depth: 2, widths: [60, 80, 120], testStates: "exact" },
+        { depth: 4, widths: [30, 40, 50], testStates: "exact" },
+        { depth: 1, widths: [10], testStates: "exact", steps: 400_000 },
+        { depth: 2, widths: [15], testStates: "exact", steps: 400_000 },
+        { depth: 4, widths: [15], testStates: "exact", steps: 400_000 },
       ],
       seeds: [42],
       engine: SWEEP_ENGINE,
