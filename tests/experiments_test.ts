@@ -21,7 +21,7 @@ Deno.test("SWEEPS: every registered module exports its sweep under its name; pap
     "fig8b-confidence": 100,
     "fig8c-readout": 100,
     "glassy-learning": 39,
-    "glassy-aging": 3,
+    "glassy-aging": 4,
   };
   assert.deepEqual(Object.keys(SWEEPS).sort(), Object.keys(sizes).sort());
   for (const [name, url] of Object.entries(SWEEPS)) {

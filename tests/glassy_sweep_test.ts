@@ -16,7 +16,7 @@ import { jsbPath, sweepCli } from "./helpers.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const jsb = jsbPath();
 
-Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 3 aging widths", () => {
+Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 4 aging widths", () => {
   assert.equal(
     SWEEPS["glassy-learning"],
     new URL("../lib/glassy/learning_sweep.ts", import.meta.url).href,
@@ -40,7 +40,7 @@ Deno.test("glassy sweeps: registered; paper grids of 39 (d, w) runs and 3 aging 
     assert.equal(p.steps, 400_000);
     assert.ok(pts.some((q) => q.steps === undefined && q.depth === p.depth && q.width === p.width));
   }
-  assert.deepEqual(aging.points("paper").map((p) => p.width), [10, 30, 70]);
+  assert.deepEqual(aging.points("paper").map((p) => p.width), [10, 30, 70, 20]);
   assert.equal(glassyAgingConfig("paper").engine, "simd", "the engine is part of the config hash");
 });
 
