@@ -21,7 +21,7 @@ export interface GlassyLearningPoint extends Record<string, unknown> {
   seed: number;
   /** Present for grid entries that evaluate the test loss exactly at records (Eq. (4.7.1)). */
   testStates?: "exact";
-  /** Present for grid entries that run longer than the config's `steps` (a longer rerun). */
+  /** Present for grid entries with their own run length instead of the config's `steps` (reruns). */
   steps?: number;
 }
 
